@@ -1,0 +1,16 @@
+/**
+ * @phonemic/core — the interfaces every phonemic plugin speaks, and the audio pipeline.
+ *
+ * @example
+ * import { defineTransport, type Transport } from "@phonemic/core";
+ */
+import "reflect-metadata";
+
+export * from "./format.js";
+export * from "./clock.js";
+export * from "./logger.js";
+export * from "./errors.js";
+export * from "./schema.js";
+export * from "./transport.js";
+export * from "./audio-sink.js";
+export * from "./plugin.js";
