@@ -14,3 +14,7 @@ export * from "./schema.js";
 export * from "./transport.js";
 export * from "./audio-sink.js";
 export * from "./plugin.js";
+export * from "./codec/index.js";
+export { parseWav, wavHeader, WavWriter, type WavAudio } from "./audio/wav.js";
+export { toS16, fromS16, floatToS16, remix } from "./audio/pcm.js";
+export { Resampler } from "./audio/resampler.js";
