@@ -18,3 +18,4 @@ export * from "./codec/index.js";
 export { parseWav, wavHeader, WavWriter, type WavAudio } from "./audio/wav.js";
 export { toS16, fromS16, floatToS16, remix } from "./audio/pcm.js";
 export { Resampler } from "./audio/resampler.js";
+export { bufferSource, convertAll, wavSource, toneSource, type PcmSource } from "./audio/source.js";
