@@ -19,3 +19,14 @@ export { parseWav, wavHeader, WavWriter, type WavAudio } from "./audio/wav.js";
 export { toS16, fromS16, floatToS16, remix } from "./audio/pcm.js";
 export { Resampler } from "./audio/resampler.js";
 export { bufferSource, convertAll, wavSource, toneSource, type PcmSource } from "./audio/source.js";
+export { JitterBuffer, seqDelta, type BufferedPacket, type InsertOutcome } from "./pipeline/jitter-buffer.js";
+export { FrameFifo } from "./pipeline/fifo.js";
+export { Playout, defaultPlayout, type PlayoutOptions } from "./pipeline/playout.js";
+export { PlayoutLoop, defaultPlayoutLoop, type PlayoutLoopOptions } from "./pipeline/playout-loop.js";
+export { SessionStats, LatencyHistogram, type StatsSnapshot, type LatencySummary } from "./pipeline/stats.js";
+export { listen, defaultBackoffMs, type ListenParams, type ListenResult } from "./pipeline/listener.js";
+export { WavSink, NullSink, wavSinkPlugin, nullSinkPlugin } from "./sinks/wav-sink.js";
+export { PluginRegistry, validateDescriptor, builtinPackages, type Importer } from "./plugins/registry.js";
+export { createSessionContainer, ListenSession, ListenSettings, type ChosenPlugin, type SessionWiring } from "./plugins/session.js";
+// The one DI library copy of the tree, for plugins that want decorators.
+export { container, inject, injectable, type DependencyContainer } from "tsyringe";

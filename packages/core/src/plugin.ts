@@ -29,7 +29,9 @@ export type PluginKind = keyof PluginProducts;
  *   create: (options, deps) => new MyTransport(options, deps),
  * });
  */
-export interface PluginDescriptor<K extends PluginKind = PluginKind, O = unknown> {
+// `O` defaults to `any` so descriptors with different option types fit one registry.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface PluginDescriptor<K extends PluginKind = PluginKind, O = any> {
   /** Short unique id, used as `use` in the config ("wifi", "alsa"). */
   readonly id: string;
   /** What it creates. */

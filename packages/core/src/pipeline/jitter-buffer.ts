@@ -1,0 +1,139 @@
+/**
+ * Packet reorder buffer keyed by 16-bit sequence numbers.
+ *
+ * Packets are stored (copied) in a ring of `capacity` slots indexed by seq mod capacity, and
+ * taken out strictly in sequence order. Whether to wait for a missing packet or give it up is
+ * the caller's decision: `take` reports "missing" only when a later packet is already here.
+ *
+ *   head (next to play)
+ *    v
+ *   [ 17 ][ -- ][ 19 ][ 20 ][ -- ] …   slots; 18 is missing, 19 and 20 wait behind it
+ *
+ * Sequence arithmetic is modulo 65536, so a wrap from 65535 to 0 is just +1. A packet that
+ * jumps far behind or far ahead of the head is a sender restart: the caller starts a new stream.
+ */
+import type { EncodedPacket } from "../transport.js";
+import type { StreamFormat } from "../format.js";
+
+/** One stored packet. Its `payload` is owned by the buffer and reused after `take`. */
+export interface BufferedPacket {
+  seq: number;
+  format: StreamFormat;
+  payload: Uint8Array;
+  length: number;
+  arrivalMs: number;
+  timestampMs: number | undefined;
+  frames: number;
+}
+
+/** What `insert` did with a packet. */
+export type InsertOutcome = "stored" | "duplicate" | "late" | "restart";
+
+/** Signed distance from `b` to `a` in 16-bit sequence space, in [-32768, 32767]. */
+export function seqDelta(a: number, b: number): number {
+  return ((((a - b) & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+}
+
+export class JitterBuffer {
+  private readonly slots: (BufferedPacket | undefined)[];
+  private readonly pool: BufferedPacket[] = [];
+  private head: number | undefined;
+  private count = 0;
+  private frames = 0;
+
+  /**
+   * @param capacity slots, a power of two (so seq mod capacity survives the 16-bit wrap); a packet
+   *   this far ahead of the head or further is a sender restart
+   * @param restartBehind a packet this far behind the head or further is a sender restart
+   */
+  constructor(
+    readonly capacity = 256,
+    readonly restartBehind = 50,
+  ) {
+    if (capacity & (capacity - 1) || capacity > 32768) throw new RangeError("capacity must be a power of two up to 32768");
+    this.slots = new Array(capacity).fill(undefined);
+  }
+
+  /** Packets waiting. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Frames (at each packet's own rate) waiting. */
+  get bufferedFrames(): number {
+    return this.frames;
+  }
+
+  /** Sequence number expected next, if any packet was seen. */
+  get nextSeq(): number | undefined {
+    return this.head;
+  }
+
+  /** Stores a copy of `packet` (which must carry `seq`); `frames` is its decoded length. */
+  insert(packet: EncodedPacket & { seq: number }, frames: number): InsertOutcome {
+    if (this.head === undefined) this.head = packet.seq;
+    const ahead = seqDelta(packet.seq, this.head);
+    if (ahead < 0) return -ahead >= this.restartBehind ? "restart" : "late";
+    if (ahead >= this.capacity) return "restart";
+    const index = packet.seq % this.capacity;
+    const held = this.slots[index];
+    if (held) return "duplicate";
+    const slot = this.pool.pop() ?? { seq: 0, format: packet.format, payload: new Uint8Array(packet.payload.length), length: 0, arrivalMs: 0, timestampMs: undefined, frames: 0 };
+    if (slot.payload.length < packet.payload.length) slot.payload = new Uint8Array(Math.max(packet.payload.length, slot.payload.length * 2));
+    slot.payload.set(packet.payload);
+    slot.length = packet.payload.length;
+    slot.seq = packet.seq;
+    slot.format = packet.format;
+    slot.arrivalMs = packet.arrivalMs;
+    slot.timestampMs = packet.timestampMs;
+    slot.frames = frames;
+    this.slots[index] = slot;
+    this.count++;
+    this.frames += frames;
+    return "stored";
+  }
+
+  /** The packet at the head, if it is here. */
+  peekHead(): BufferedPacket | undefined {
+    return this.head === undefined ? undefined : this.slots[this.head % this.capacity];
+  }
+
+  /** The packet right after the head, if it is here (its FEC can rebuild a lost head). */
+  peekNext(): BufferedPacket | undefined {
+    if (this.head === undefined) return undefined;
+    return this.slots[((this.head + 1) & 0xffff) % this.capacity];
+  }
+
+  /**
+   * Takes the head: the packet (valid until `release`), "missing" when it is absent but a later
+   * packet is here (the caller conceals it), or undefined when nothing is waiting.
+   */
+  take(): BufferedPacket | "missing" | undefined {
+    if (this.head === undefined || this.count === 0) return undefined;
+    const index = this.head % this.capacity;
+    const slot = this.slots[index];
+    this.head = (this.head + 1) & 0xffff;
+    if (!slot) return "missing";
+    this.slots[index] = undefined;
+    this.count--;
+    this.frames -= slot.frames;
+    return slot;
+  }
+
+  /** Returns a taken packet's memory to the pool. */
+  release(packet: BufferedPacket): void {
+    this.pool.push(packet);
+  }
+
+  /** Drops everything and forgets the head (a new stream starts with the next insert). */
+  reset(): void {
+    for (let i = 0; i < this.capacity; i++) {
+      const slot = this.slots[i];
+      if (slot) this.pool.push(slot);
+      this.slots[i] = undefined;
+    }
+    this.head = undefined;
+    this.count = 0;
+    this.frames = 0;
+  }
+}
