@@ -1,0 +1,132 @@
+#include "writer.h"
+
+#include <cerrno>
+
+#include "alsa_log.h"
+
+namespace phonemic {
+
+Writer::Writer(snd_pcm_t* pcm, unsigned channels, size_t ring_frames, size_t period_frames,
+               unsigned rate)
+    : pcm_(pcm),
+      period_frames_(period_frames),
+      period_(std::chrono::microseconds(1000000ull * period_frames / rate)),
+      ring_(ring_frames, channels) {}
+
+Writer::~Writer() { Stop(false); }
+
+void Writer::Start() { thread_ = std::thread(&Writer::Run, this); }
+
+size_t Writer::Write(const int16_t* samples, size_t frames) {
+  size_t accepted;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (mode_ != Mode::kRun || !failure_.empty()) return 0;
+    accepted = ring_.Push(samples, frames);
+  }
+  if (accepted > 0) wake_.notify_one();
+  return accepted;
+}
+
+int64_t Writer::DelayFrames() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int64_t>(ring_.Size()) + device_delay_;
+}
+
+uint32_t Writer::Xruns() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return xruns_;
+}
+
+std::string Writer::Failure() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return failure_;
+}
+
+bool Writer::Stop(bool drain) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // An abort may overrule a drain in progress, never the other way round.
+    if (mode_ != Mode::kAbort) mode_ = drain ? Mode::kDrain : Mode::kAbort;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return failure_.empty() && ring_.Size() == 0;
+}
+
+void Writer::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (mode_ != Mode::kAbort) {
+    size_t frames = 0;
+    const int16_t* span = ring_.ReadSpan(&frames);
+    if (frames == 0) {
+      if (mode_ == Mode::kDrain) break;
+      bool woken = wake_.wait_for(lock, period_, [this] {
+        return ring_.Size() > 0 || mode_ != Mode::kRun;
+      });
+      if (!woken) {
+        // Idle: the device keeps playing what it holds, so its delay shrinks; republish it.
+        lock.unlock();
+        snd_pcm_sframes_t delay = DeviceDelay();
+        lock.lock();
+        device_delay_ = delay;
+      }
+      continue;
+    }
+    // One period per call: the ring frees space in small steps and the delay stays fresh.
+    if (frames > period_frames_) frames = period_frames_;
+    lock.unlock();
+    snd_pcm_sframes_t written = WriteRecovering(span, frames);
+    snd_pcm_sframes_t delay = written >= 0 ? DeviceDelay() : 0;
+    lock.lock();
+    if (written < 0) {
+      std::string detail = LastAlsaMessage();
+      failure_ = std::string("writing to the device failed: ") + snd_strerror(int(written)) +
+                 (detail.empty() ? "" : " (" + detail + ")");
+      ring_.Clear();
+      break;
+    }
+    ring_.Consume(size_t(written));
+    device_delay_ = delay;
+  }
+}
+
+// Writes until something is accepted, recovering from underruns and suspends on the way.
+snd_pcm_sframes_t Writer::WriteRecovering(const int16_t* samples, size_t frames) {
+  for (;;) {
+    snd_pcm_sframes_t n = snd_pcm_writei(pcm_, samples, frames);
+    if (n >= 0) return n;
+    int err = int(n);
+    if (err == -EINTR) continue;
+    if (err == -EAGAIN) {  // only if someone switched the PCM to non-blocking mode
+      snd_pcm_wait(pcm_, 100);
+      continue;
+    }
+    if (err == -EPIPE) {
+      CountXrun();
+      err = snd_pcm_prepare(pcm_);
+    } else if (err == -ESTRPIPE) {
+      CountXrun();
+      while ((err = snd_pcm_resume(pcm_)) == -EAGAIN) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (err < 0) err = snd_pcm_prepare(pcm_);
+    }
+    if (err < 0) return err;
+  }
+}
+
+void Writer::CountXrun() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++xruns_;
+}
+
+snd_pcm_sframes_t Writer::DeviceDelay() {
+  snd_pcm_sframes_t delay = 0;
+  // Fails while the device is in underrun; it then holds nothing worth counting.
+  if (snd_pcm_delay(pcm_, &delay) < 0 || delay < 0) return 0;
+  return delay;
+}
+
+}  // namespace phonemic
