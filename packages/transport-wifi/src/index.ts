@@ -1,1 +1,51 @@
-export {};
+/**
+ * @phonemic/transport-wifi — audio from a phone app over Wi-Fi.
+ *
+ * The default export is the "wifi" transport plugin; `protocol` picks the app.
+ *
+ * @example
+ * // Receive from the WO MIC app showing 192.168.1.20 (the PC dials the phone):
+ * import { WomicTransport } from "@phonemic/transport-wifi";
+ * import { silentLogger, systemClock } from "@phonemic/core";
+ * const transport = new WomicTransport({ host: "192.168.1.20" }, { logger: silentLogger, clock: systemClock });
+ * const session = await transport.open({ packet: (p) => play(p), malformed: () => {} }, AbortSignal.timeout(10_000));
+ * console.log(await session.ended); // { reason: "peer-ended", … }
+ *
+ * // Play the phone's part (what `phonemic send --protocol womic` does):
+ * import { serveWomic } from "@phonemic/transport-wifi";
+ * import { toneSource } from "@phonemic/core";
+ * const phone = await serveWomic({ port: 8125, source: toneSource(440, { sampleRate: 48000, channels: 1 }, 5) });
+ * console.log(await phone.done); // { clients: 1, packetsSent: 250, … }
+ */
+import { defineTransport, type PluginDeps, type Transport } from "@phonemic/core";
+import { z } from "zod";
+import { womicOptions } from "./womic/options.js";
+import { WomicTransport } from "./womic/transport.js";
+
+export { WomicTransport, WOMIC_DEFAULTS, type WomicTransportOptions } from "./womic/transport.js";
+export { WomicSession, WOMIC_FORMAT } from "./womic/session.js";
+export { womicOptions, type WomicOptions } from "./womic/options.js";
+export * from "./womic/wire.js";
+export { serveWomic, type WomicSenderOptions, type WomicSenderHandle, type SendSummary } from "./womic/phone.js";
+export { packetDueMs } from "./womic/pacing.js";
+export type { StreamStop } from "./womic/streamer.js";
+export { sendDatagrams } from "./womic/raw.js";
+
+/** Options of the wifi plugin: one branch per phone app, chosen by `protocol`. */
+export const wifiOptions = z.discriminatedUnion("protocol", [womicOptions]);
+/** Validated options of the wifi plugin. */
+export type WifiOptions = z.output<typeof wifiOptions>;
+
+function createWifi(options: WifiOptions, deps: PluginDeps): Transport {
+  switch (options.protocol) {
+    case "womic":
+      return new WomicTransport(options, deps);
+  }
+}
+
+export default defineTransport({
+  id: "wifi",
+  description: "Audio from a phone app over Wi-Fi (WO MIC)",
+  options: wifiOptions,
+  create: createWifi,
+});
