@@ -45,7 +45,7 @@ export class WomicTransport implements Transport {
   }
 
   /** Connects and runs the handshake; `signal` cancels the set-up (use `close()` to end the stream). */
-  async open(sink: PacketSink, signal: AbortSignal): Promise<TransportSession> {
+  async open(sink: PacketSink, signal: AbortSignal): Promise<WomicSession> {
     throwIfAborted(signal);
     const { host, port, udpPort, connectTimeoutMs, pingIntervalMs, timeoutMs } = this.options;
     const where = hostPort(host, port);
