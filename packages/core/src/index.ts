@@ -21,7 +21,7 @@ export { Resampler } from "./audio/resampler.js";
 export { bufferSource, convertAll, wavSource, toneSource, type PcmSource } from "./audio/source.js";
 export { JitterBuffer, seqDelta, type BufferedPacket, type InsertOutcome } from "./pipeline/jitter-buffer.js";
 export { FrameFifo } from "./pipeline/fifo.js";
-export { Playout, defaultPlayout, type PlayoutOptions } from "./pipeline/playout.js";
+export { Playout, defaultPlayout, defaultMaxMs, type PlayoutOptions } from "./pipeline/playout.js";
 export { PlayoutLoop, defaultPlayoutLoop, type PlayoutLoopOptions } from "./pipeline/playout-loop.js";
 export { SessionStats, LatencyHistogram, type StatsSnapshot, type LatencySummary } from "./pipeline/stats.js";
 export { listen, defaultBackoffMs, type ListenParams, type ListenResult } from "./pipeline/listener.js";

@@ -4,7 +4,7 @@ import { OpusDecoder } from "./opus-decoder.js";
 import { PcmDecoder } from "./pcm-decoder.js";
 
 export { Decoder, MAX_PACKET_FRAMES } from "./decoder.js";
-export { OpusDecoder, opusPacketFrames } from "./opus-decoder.js";
+export { OpusDecoder, opusPacketFrames, opusWasm } from "./opus-decoder.js";
 export { PcmDecoder } from "./pcm-decoder.js";
 
 /** A decoder for `format`: Opus, or PCM pass-through with conversion to 16-bit. */

@@ -37,7 +37,8 @@ const RESET_STATE = 4028;
 const MAX_PACKET_BYTES = 4000;
 let shared: OpusWasm | undefined;
 
-function opusWasm(): OpusWasm {
+/** Compiles the shared module now rather than on the first packet (which would stall it). */
+export function opusWasm(): OpusWasm {
   if (shared) return shared;
   const dir = dirname(createRequire(import.meta.url).resolve("@evan/opus/package.json"));
   const simdProbe = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11);

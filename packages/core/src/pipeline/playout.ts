@@ -16,7 +16,7 @@
  *   restart: the buffer and decoder start a new stream.
  */
 import type { Clock } from "../clock.js";
-import { createDecoder, MAX_PACKET_FRAMES, opusPacketFrames, type Decoder } from "../codec/index.js";
+import { createDecoder, MAX_PACKET_FRAMES, opusPacketFrames, opusWasm, type Decoder } from "../codec/index.js";
 import { bytesPerSample, framesIn, sameStreamFormat, type PcmFormat, type StreamFormat } from "../format.js";
 import { remix } from "../audio/pcm.js";
 import { Resampler } from "../audio/resampler.js";
@@ -35,8 +35,13 @@ export interface PlayoutOptions {
   readonly format: PcmFormat;
 }
 
-/** Default buffering: 40 ms target, 200 ms hard cap. */
-export const defaultPlayout = { targetMs: 40, maxMs: 200 } as const;
+/** Default buffering: 40 ms target. */
+export const defaultPlayout = { targetMs: 40, maxMs: defaultMaxMs(40) } as const;
+
+/** The hard cap for a target when none is given: 10 % above it plus 60 ms of burst room. */
+export function defaultMaxMs(targetMs: number): number {
+  return Math.round(targetMs * 1.1 + 60);
+}
 
 const LATE_RUN_IS_RESTART = 3;
 
@@ -67,6 +72,7 @@ export class Playout {
     this.fifo = new FrameFifo(channels, framesIn(options.maxMs + 200, sampleRate));
     stats.sampleRate = sampleRate;
     stats.channels = channels;
+    opusWasm();
   }
 
   /** Audio waiting, in ms: decoded frames plus packets not yet decoded. */
