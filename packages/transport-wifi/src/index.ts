@@ -16,11 +16,18 @@
  * import { toneSource } from "@phonemic/core";
  * const phone = await serveWomic({ port: 8125, source: toneSource(440, { sampleRate: 48000, channels: 1 }, 5) });
  * console.log(await phone.done); // { clients: 1, packetsSent: 250, … }
+ *
+ * // Receive from the AndroidMic app (the phone dials the PC on TCP or UDP port 54345):
+ * import { AndroidMicTransport, androidmicOptions } from "@phonemic/transport-wifi";
+ * const server = new AndroidMicTransport(androidmicOptions.parse({ protocol: "androidmic" }), { logger: silentLogger, clock: systemClock });
+ * const stream = await server.open(sink, signal); // resolves once a phone has said hello
  */
 import { defineTransport, type PluginDeps, type Transport } from "@phonemic/core";
 import { z } from "zod";
 import { womicOptions } from "./womic/options.js";
 import { WomicTransport } from "./womic/transport.js";
+import { androidmicOptions } from "./androidmic/options.js";
+import { AndroidMicTransport } from "./androidmic/transport.js";
 
 export { WomicTransport, WOMIC_DEFAULTS, type WomicTransportOptions } from "./womic/transport.js";
 export { WomicSession, WOMIC_FORMAT } from "./womic/session.js";
@@ -30,9 +37,19 @@ export { serveWomic, type WomicSenderOptions, type WomicSenderHandle, type SendS
 export { packetDueMs } from "./womic/pacing.js";
 export type { StreamStop } from "./womic/streamer.js";
 export { sendDatagrams } from "./womic/raw.js";
+export {
+  AndroidMicTransport,
+  androidmicOptions,
+  sendAndroidMic,
+  type AndroidMicOptions,
+  type AndroidMicOptionsInput,
+  type AndroidMicSender,
+  type SendAndroidMicOptions,
+  type AndroidMicSendSummary,
+} from "./androidmic/index.js";
 
 /** Options of the wifi plugin: one branch per phone app, chosen by `protocol`. */
-export const wifiOptions = z.discriminatedUnion("protocol", [womicOptions]);
+export const wifiOptions = z.discriminatedUnion("protocol", [womicOptions, androidmicOptions]);
 /** Validated options of the wifi plugin. */
 export type WifiOptions = z.output<typeof wifiOptions>;
 
@@ -40,12 +57,14 @@ function createWifi(options: WifiOptions, deps: PluginDeps): Transport {
   switch (options.protocol) {
     case "womic":
       return new WomicTransport(options, deps);
+    case "androidmic":
+      return new AndroidMicTransport(options, deps);
   }
 }
 
 export default defineTransport({
   id: "wifi",
-  description: "Audio from a phone app over Wi-Fi (WO MIC)",
+  description: "Audio from a phone app over Wi-Fi (WO MIC, AndroidMic)",
   options: wifiOptions,
   create: createWifi,
 });

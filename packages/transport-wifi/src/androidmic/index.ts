@@ -4,4 +4,4 @@
  */
 export { AndroidMicTransport } from "./transport.js";
 export { androidmicOptions, type AndroidMicOptions, type AndroidMicOptionsInput } from "./options.js";
-export { sendAndroidMic, type AndroidMicSender, type SendAndroidMicOptions, type SendSummary } from "./phone.js";
+export { sendAndroidMic, type AndroidMicSender, type SendAndroidMicOptions, type AndroidMicSendSummary } from "./phone.js";

@@ -37,7 +37,7 @@ export interface SendAndroidMicOptions {
 }
 
 /** How a send went. */
-export interface SendSummary {
+export interface AndroidMicSendSummary {
   /** "finished": the source ran out; "closed": close() or the signal; "pc-closed": the PC went away. */
   readonly ended: "finished" | "closed" | "pc-closed";
   /** One line for a person when the PC went away. */
@@ -53,7 +53,7 @@ export interface AndroidMicSender {
   /** Resolves once the PC has answered the hello; rejects like `done` when it does not. */
   readonly connected: Promise<void>;
   /** Resolves when streaming stops; rejects (UnreachableError, ProtocolError, ConfigError, AbortError) if it never started. */
-  readonly done: Promise<SendSummary>;
+  readonly done: Promise<AndroidMicSendSummary>;
   /** Stops streaming; `done` resolves with ended "closed". */
   close(): void;
 }
@@ -73,7 +73,7 @@ export function sendAndroidMic(opts: SendAndroidMicOptions): AndroidMicSender {
   return { connected: connectedOrFailed, done, close: () => stop.abort() };
 }
 
-async function run(opts: SendAndroidMicOptions, signal: AbortSignal, onConnected: () => void): Promise<SendSummary> {
+async function run(opts: SendAndroidMicOptions, signal: AbortSignal, onConnected: () => void): Promise<AndroidMicSendSummary> {
   const { encoding, sampleRate, channels, via } = opts;
   const packetMs = opts.packetMs ?? 20;
   checkOptions(opts, packetMs);
@@ -92,7 +92,7 @@ async function run(opts: SendAndroidMicOptions, signal: AbortSignal, onConnected
   let packets = 0;
   let frames = 0;
   let dropped = 0;
-  let ended: SendSummary["ended"] = "finished";
+  let ended: AndroidMicSendSummary["ended"] = "finished";
   for (let n = 0; ; n++) {
     // Frame boundaries from the packet index, so 44.1 kHz × 20 ms never drifts by rounding.
     const want = Math.round(((n + 1) * packetMs * sampleRate) / 1000) - frames;
