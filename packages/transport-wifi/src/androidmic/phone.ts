@@ -17,7 +17,7 @@ import { dialTcp, dialUdp, type Uplink } from "./phone-link.js";
 import { androidFormatOf, encodeAudioFrame, encodeWrapperFrame, MAX_RATE, MIN_RATE } from "./wire.js";
 
 export interface SendAndroidMicOptions {
-  /** The PC's address or name. */
+  /** The PC's address or name ("[::1]" and "::1" both work). */
   readonly host: string;
   /** The PC's port; the app's default is 54345. */
   readonly port?: number;
@@ -25,7 +25,8 @@ export interface SendAndroidMicOptions {
   /** Wire encoding of the samples. */
   readonly encoding: SampleEncoding;
   readonly sampleRate: number;
-  readonly channels: 1 | 2;
+  /** 1 or 2 (what the app sends). */
+  readonly channels: number;
   /** Audio already at `sampleRate` and `channels`. */
   readonly source: PcmSource;
   /** Audio per packet (default 20 ms). */
@@ -78,7 +79,8 @@ async function run(opts: SendAndroidMicOptions, signal: AbortSignal, onConnected
   const packetMs = opts.packetMs ?? 20;
   checkOptions(opts, packetMs);
   const port = opts.port ?? 54345;
-  const uplink = via === "tcp" ? await dialTcp(opts.host, port, signal) : await dialUdp(opts.host, port, signal);
+  const host = opts.host.replace(/^\[(.*)\]$/, "$1");
+  const uplink = via === "tcp" ? await dialTcp(host, port, signal) : await dialUdp(host, port, signal);
   onConnected();
   let lostWhy: string | undefined;
   void uplink.lost.then((why) => (lostWhy = why));
