@@ -79,6 +79,39 @@ describe("AndroidMic over TCP, malformed frames", () => {
   });
 });
 
+describe("AndroidMic, random bytes", () => {
+  it("survives garbage after the hello on TCP and from the connected phone on UDP", async () => {
+    const { transport } = makeTransport({ via: "both", maxFrameBytes: 4096, silenceTimeoutMs: 1000 });
+    const port = await transport.listen(AbortSignal.timeout(2000));
+    let seed = 7;
+    const random = (n: number) => Buffer.from(Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16) & 0xff));
+    for (let round = 0; round < 20; round++) {
+      const sink = new RecordingSink();
+      const opening = transport.open(sink, AbortSignal.timeout(2000));
+      const phone = await rawTcpPhone(port);
+      const session = await opening;
+      // Small length prefixes keep most frames inside the cap, so the decoder sees the garbage.
+      for (let i = 0; i < 20; i++) phone.write(Buffer.concat([frame(random(i * 7)), random(i % 3)]));
+      phone.end();
+      const end = await session.ended;
+      assert.ok(end.reason === "peer-ended" || end.reason === "link-lost");
+    }
+    const sink = new RecordingSink();
+    const opening = transport.open(sink, AbortSignal.timeout(2000));
+    const phone = createSocket("udp4");
+    await new Promise<void>((resolve) => phone.connect(port, "127.0.0.1", () => resolve()));
+    phone.send(encodeWrapperFrame({ kind: "connect" }));
+    const session = await opening;
+    for (let i = 0; i < 200; i++) phone.send(i % 2 ? frame(random(i % 50)) : random(i % 60));
+    phone.send(encodeWrapperFrame({ kind: "audio", seq: 1, audio: good }));
+    await sink.until(() => sink.packets.length === 1);
+    assert.ok(sink.malformedReasons.length >= 150);
+    phone.close();
+    await transport.dispose();
+    assert.equal((await session.ended).reason, "closed");
+  });
+});
+
 describe("AndroidMic over UDP, malformed datagrams", () => {
   const { transport, logger } = makeTransport({ via: "udp" });
   after(() => transport.dispose());
