@@ -2,7 +2,8 @@
  * `phonemic send`: be the phone. Streams a WAV file or a tone with a phone app's protocol,
  * in real time, so every receive path can be tested and demoed from another Linux box.
  */
-import { consoleLogger, ErrorName, PhonemicError, toneSource, wavSource, type PcmFormat, type PcmSource } from "@phonemic/core";
+import { consoleLogger, ErrorName, PhonemicError, toneSource, wavSource, type Logger, type PcmFormat, type PcmSource } from "@phonemic/core";
+import { sendAndroidMic } from "@phonemic/transport-wifi";
 import { stopSignal } from "../signals.js";
 import { startPhone } from "./phones.js";
 
@@ -43,7 +44,30 @@ export async function sendCommand(flags: SendFlags): Promise<number> {
     logger.info(await phone.done);
     return 0;
   }
-  throw new PhonemicError(ErrorName.Config, "--protocol androidmic is not available in this build");
+  return sendAndroidMicCommand(flags, signal, logger);
+}
+
+/** AndroidMic: dial the PC (which listens) and stream PCM in the chosen encoding. */
+async function sendAndroidMicCommand(flags: SendFlags, signal: AbortSignal, logger: Logger): Promise<number> {
+  if (flags.channels !== 1 && flags.channels !== 2) throw new PhonemicError(ErrorName.Config, "--channels must be 1 or 2 (what the app sends)");
+  const source = sourceFrom(flags, { sampleRate: flags.rate, channels: flags.channels });
+  const host = flags.host ?? "127.0.0.1";
+  const sender = sendAndroidMic({
+    host,
+    port: flags.port ?? 54345,
+    via: flags.via,
+    encoding: flags.format,
+    sampleRate: flags.rate,
+    channels: flags.channels,
+    source,
+    clockSkewPpm: flags.clockSkew,
+    signal,
+  });
+  await sender.connected;
+  logger.info(`acting as an AndroidMic phone: streaming ${flags.format} ${flags.rate} Hz ${flags.channels} ch over ${flags.via.toUpperCase()} to ${host}:${flags.port ?? 54345}`);
+  const s = await sender.done;
+  logger.info(`sent ${s.packets} packets (${(s.frames / flags.rate).toFixed(1)} s): ${s.ended}${s.detail ? ` (${s.detail})` : ""}`);
+  return s.ended === "pc-closed" ? 1 : 0;
 }
 
 function sourceFrom(flags: SendFlags, format: PcmFormat): PcmSource {
