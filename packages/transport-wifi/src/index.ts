@@ -32,8 +32,28 @@ import { AndroidMicTransport } from "./androidmic/transport.js";
 export { WomicTransport, WOMIC_DEFAULTS, type WomicTransportOptions } from "./womic/transport.js";
 export { WomicSession, WOMIC_FORMAT } from "./womic/session.js";
 export { womicOptions, type WomicOptions } from "./womic/options.js";
-export * from "./womic/wire.js";
-export { serveWomic, type WomicSenderOptions, type WomicSenderHandle, type SendSummary } from "./womic/phone.js";
+export {
+  MessageType,
+  CHECK_VERSION_BODY,
+  VERSION_REPLY_BODY,
+  CODEC_OPUS,
+  RATE_INDEX_48K,
+  AUDIO_HEADER_BYTES,
+  encodeControl,
+  setCodecBody,
+  parseSetCodec,
+  ControlReader,
+  parseAudioHeader,
+  parseAudioDatagram,
+  encodeAudioHeader,
+  encodeAudioDatagram,
+  type ControlMessage,
+  type ControlReadResult,
+  type AudioHeader,
+  type AudioDatagram,
+  type AudioFields,
+} from "./womic/wire.js";
+export { serveWomic, type WomicSenderOptions, type WomicSenderHandle, type WomicSendSummary } from "./womic/phone.js";
 export { packetDueMs } from "./womic/pacing.js";
 export type { StreamStop } from "./womic/streamer.js";
 export { sendDatagrams } from "./womic/raw.js";

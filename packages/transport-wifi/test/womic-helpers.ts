@@ -78,7 +78,7 @@ export class FakePhone {
   static async start(script: Script, host = "127.0.0.1"): Promise<FakePhone> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen({ host, port: 0 }, resolve));
-    const phone = new FakePhone(server, (server.address() as { port: number }).port);
+    const phone = track(new FakePhone(server, (server.address() as { port: number }).port));
     server.on("connection", (socket) => {
       phone.sockets.push(socket);
       socket.on("error", () => {});
@@ -131,6 +131,31 @@ export async function udpPortFree(port: number): Promise<boolean> {
     udp.once("error", () => resolve(false));
     udp.bind({ port, address: "::" }, () => udp.close(() => resolve(true)));
   });
+}
+
+/** Anything a test opened; closed after each test even when an assertion failed midway, so a
+ *  failure never leaves sockets behind that keep the test process alive. */
+interface Closable {
+  close(): unknown;
+}
+const opened: Closable[] = [];
+
+/** Registers `x` to be closed after the current test. */
+export function track<T extends Closable>(x: T): T {
+  opened.push(x);
+  return x;
+}
+
+/** Closes everything tracked (pass to `afterEach`). */
+export async function closeAll(): Promise<void> {
+  const all = opened.splice(0);
+  await Promise.all(all.map(async (x) => {
+    try {
+      await x.close();
+    } catch {
+      // Already closed.
+    }
+  }));
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

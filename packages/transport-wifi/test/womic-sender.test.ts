@@ -1,10 +1,12 @@
-import { test } from "node:test";
+import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { connect, createServer, type Socket } from "node:net";
 import { isError, toneSource } from "@phonemic/core";
 import { packetDueMs, serveWomic, WomicTransport } from "../src/index.js";
-import { deps, hex, RecordingSink, seedBytes, sleep, u32 } from "./womic-helpers.js";
+import { deps, hex, RecordingSink, seedBytes, sleep, u32, closeAll, track } from "./womic-helpers.js";
+
+afterEach(closeAll);
 
 const tone = (seconds = Infinity) => toneSource(440, { sampleRate: 48000, channels: 1 }, seconds);
 
@@ -37,7 +39,7 @@ async function rawClient(port: number, host = "127.0.0.1") {
   socket.on("error", () => {});
   const [version, codec, start] = seedBytes("client");
   socket.write(Buffer.concat([version!, codec!.subarray(0, 7), u32(udp.address().port), start!]));
-  return {
+  return track({
     socket,
     received,
     datagrams: () => datagrams,
@@ -45,13 +47,13 @@ async function rawClient(port: number, host = "127.0.0.1") {
       socket.destroy();
       udp.close();
     },
-  };
+  });
 }
 
 test("the sender answers the seed's handshake with the seed's phone bytes, then streams", async () => {
-  const phone = await serveWomic({ host: "127.0.0.1", port: 0, source: tone() });
+  const phone = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone() }));
   const client = await rawClient(phone.port);
-  await sleep(200);
+  for (let waited = 0; client.datagrams() < 5 && waited < 3000; waited += 20) await sleep(20);
   assert.deepEqual(Uint8Array.from(client.received), Uint8Array.from(Buffer.concat(seedBytes("phone"))));
   assert.ok(client.datagrams() >= 5, `${client.datagrams()} datagrams`);
   client.close();
@@ -60,7 +62,7 @@ test("the sender answers the seed's handshake with the seed's phone bytes, then 
 });
 
 test("the sender stops when pings stop arriving", async () => {
-  const phone = await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), pingTimeoutMs: 300 });
+  const phone = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), pingTimeoutMs: 300 }));
   const client = await rawClient(phone.port);
   const started = Date.now();
   const summary = await phone.done;
@@ -73,8 +75,8 @@ test("the sender stops when pings stop arriving", async () => {
 });
 
 test("pings keep the sender streaming; stop (104) ends it", async () => {
-  const phone = await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), pingTimeoutMs: 300 });
-  const session = await new WomicTransport({ host: "127.0.0.1", port: phone.port, pingIntervalMs: 100 }, deps).open(new RecordingSink(), AbortSignal.timeout(5000));
+  const phone = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), pingTimeoutMs: 300 }));
+  const session = track(await new WomicTransport({ host: "127.0.0.1", port: phone.port, pingIntervalMs: 100 }, deps).open(new RecordingSink(), AbortSignal.timeout(5000)));
   await sleep(700);
   await session.close();
   const summary = await phone.done;
@@ -83,10 +85,10 @@ test("pings keep the sender streaming; stop (104) ends it", async () => {
 });
 
 test("once: false serves PCs one after another until closed", async () => {
-  const phone = await serveWomic({ host: "127.0.0.1", port: 0, source: () => tone(0.1), once: false });
+  const phone = track(await serveWomic({ host: "127.0.0.1", port: 0, source: () => tone(0.1), once: false }));
   for (let i = 0; i < 2; i++) {
     const sink = new RecordingSink();
-    const session = await new WomicTransport({ host: "127.0.0.1", port: phone.port }, deps).open(sink, AbortSignal.timeout(5000));
+    const session = track(await new WomicTransport({ host: "127.0.0.1", port: phone.port }, deps).open(sink, AbortSignal.timeout(5000)));
     assert.equal((await session.ended).reason, "peer-ended");
     assert.equal(sink.packets.length, 5);
   }
@@ -96,15 +98,15 @@ test("once: false serves PCs one after another until closed", async () => {
 });
 
 test("durationMs cuts an endless source; the abort signal closes the sender", async () => {
-  const limited = await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), durationMs: 200 });
+  const limited = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), durationMs: 200 }));
   const sink = new RecordingSink();
-  const session = await new WomicTransport({ host: "127.0.0.1", port: limited.port }, deps).open(sink, AbortSignal.timeout(5000));
+  const session = track(await new WomicTransport({ host: "127.0.0.1", port: limited.port }, deps).open(sink, AbortSignal.timeout(5000)));
   await session.ended;
   assert.equal(sink.packets.length, 10);
   assert.equal((await limited.done).packetsSent, 10);
 
   const controller = new AbortController();
-  const idle = await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), signal: controller.signal });
+  const idle = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone(), signal: controller.signal }));
   controller.abort();
   assert.deepEqual(await idle.done, { clients: 0, packetsSent: 0, bytesSent: 0, lastStop: undefined });
 });
@@ -112,6 +114,7 @@ test("durationMs cuts an endless source; the abort signal closes the sender", as
 test("sender: TCP port in use -> ResourceError naming the port; wrong source format -> ConfigError", async () => {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  track(holder);
   const port = (holder.address() as { port: number }).port;
   const err = await serveWomic({ host: "127.0.0.1", port, source: tone() }).catch((e: unknown) => e);
   assert.ok(isError(err, "ResourceError"), String(err));
@@ -123,8 +126,9 @@ test("sender: TCP port in use -> ResourceError naming the port; wrong source for
 });
 
 test("the sender refuses start before set codec", async () => {
-  const phone = await serveWomic({ host: "127.0.0.1", port: 0, source: tone() });
+  const phone = track(await serveWomic({ host: "127.0.0.1", port: 0, source: tone() }));
   const socket = connect({ host: "127.0.0.1", port: phone.port });
+  track({ close: () => socket.destroy() });
   const received: number[] = [];
   socket.on("data", (chunk) => received.push(...chunk));
   socket.write(hex("67 00000000"));

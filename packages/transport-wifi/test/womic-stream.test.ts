@@ -1,16 +1,18 @@
-import { test } from "node:test";
+import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { OpusDecoder, toneSource } from "@phonemic/core";
 import { encodeAudioDatagram, sendDatagrams, serveWomic, WomicTransport, type WomicSenderOptions } from "../src/index.js";
-import { deps, RecordingSink } from "./womic-helpers.js";
+import { deps, RecordingSink, closeAll, track } from "./womic-helpers.js";
+
+afterEach(closeAll);
 
 const mono48k = { sampleRate: 48000, channels: 1 };
 
 /** Streams `seconds` of tone from a sender on `phoneHost` to a client dialling `dialHost`. */
 async function stream(phoneHost: string, dialHost: string, seconds: number, extra: Partial<WomicSenderOptions> = {}, during?: (udpPort: number, sink: RecordingSink) => Promise<void>) {
-  const phone = await serveWomic({ host: phoneHost, port: 0, source: toneSource(440, mono48k, seconds), ...extra });
+  const phone = track(await serveWomic({ host: phoneHost, port: 0, source: toneSource(440, mono48k, seconds), ...extra }));
   const sink = new RecordingSink();
-  const session = await new WomicTransport({ host: dialHost, port: phone.port }, deps).open(sink, AbortSignal.timeout(5000));
+  const session = track(await new WomicTransport({ host: dialHost, port: phone.port }, deps).open(sink, AbortSignal.timeout(5000)));
   await during?.(session.udpPort, sink);
   const end = await session.ended;
   const summary = await phone.done;
@@ -71,7 +73,7 @@ test("arrivals are paced in real time: n packets take about n x 20 ms", async ()
   assert.equal(sink.packets.length, 50);
   const first = sink.packets[0]!.arrivalMs;
   const span = sink.packets[49]!.arrivalMs - first;
-  assert.ok(span > 49 * 20 - 40 && span < 49 * 20 + 80, `49 intervals took ${span.toFixed(1)} ms`);
+  assert.ok(span > 49 * 20 - 60 && span < 49 * 20 + 100, `49 intervals took ${span.toFixed(1)} ms`);
   // No drift: each packet lands near its own slot, not just on average.
-  sink.packets.forEach((p, n) => assert.ok(Math.abs(p.arrivalMs - first - n * 20) < 60, `packet ${n} at ${(p.arrivalMs - first).toFixed(1)} ms`));
+  sink.packets.forEach((p, n) => assert.ok(Math.abs(p.arrivalMs - first - n * 20) < 100, `packet ${n} at ${(p.arrivalMs - first).toFixed(1)} ms`));
 });

@@ -84,6 +84,17 @@ export function dialTcp(host: string, port: number, timeoutMs: number, signal: A
  * mirrors the original client, which set SO_REUSEADDR. Port 0 picks a free port.
  */
 export async function bindUdp(port: number, signal: AbortSignal): Promise<UdpSocket> {
+  const socket = await bindEither(port, signal);
+  try {
+    // Room for seconds of datagrams (each costs ~2 KiB of kernel memory) while the event loop is busy.
+    socket.setRecvBufferSize(256 * 1024);
+  } catch {
+    // Keep the system default.
+  }
+  return socket;
+}
+
+async function bindEither(port: number, signal: AbortSignal): Promise<UdpSocket> {
   try {
     return await bindOne("udp6", "::", port, signal);
   } catch (err) {

@@ -42,7 +42,7 @@ export interface WomicSenderOptions {
 }
 
 /** What a sender did, over all PCs it served. */
-export interface SendSummary {
+export interface WomicSendSummary {
   /** PCs that completed the handshake. */
   readonly clients: number;
   /** Audio datagrams sent. */
@@ -58,9 +58,9 @@ export interface WomicSenderHandle {
   /** The TCP port actually listened on. */
   readonly port: number;
   /** Resolves when serving is over (after one PC, or after `close()`). */
-  readonly done: Promise<SendSummary>;
+  readonly done: Promise<WomicSendSummary>;
   /** Stops streaming and listening; resolves with the summary. Safe to call twice. */
-  close(): Promise<SendSummary>;
+  close(): Promise<WomicSendSummary>;
 }
 
 /** Starts listening; rejects with ResourceError when the port is taken. */
@@ -82,9 +82,9 @@ export async function serveWomic(options: WomicSenderOptions): Promise<WomicSend
   };
   const connections = new Set<PhoneConnection>();
   const summaries: ConnectionSummary[] = [];
-  let closing: Promise<SendSummary> | undefined;
-  let resolveDone!: (s: SendSummary) => void;
-  const done = new Promise<SendSummary>((resolve) => (resolveDone = resolve));
+  let closing: Promise<WomicSendSummary> | undefined;
+  let resolveDone!: (s: WomicSendSummary) => void;
+  const done = new Promise<WomicSendSummary>((resolve) => (resolveDone = resolve));
 
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     if (closing) return void socket.destroy();
@@ -101,7 +101,7 @@ export async function serveWomic(options: WomicSenderOptions): Promise<WomicSend
     });
   });
 
-  const summarize = (): SendSummary => {
+  const summarize = (): WomicSendSummary => {
     const started = summaries.filter((s) => s.started);
     return {
       clients: started.length,
@@ -111,7 +111,7 @@ export async function serveWomic(options: WomicSenderOptions): Promise<WomicSend
     };
   };
 
-  const close = (): Promise<SendSummary> => {
+  const close = (): Promise<WomicSendSummary> => {
     closing ??= (async () => {
       signal?.removeEventListener("abort", onAbort);
       const pending = [...connections].map((c) => (c.stop("closed"), c.done));
