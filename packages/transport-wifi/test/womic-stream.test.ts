@@ -1,5 +1,6 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
 import { OpusDecoder, toneSource } from "@phonemic/core";
 import { encodeAudioDatagram, sendDatagrams, serveWomic, WomicTransport, type WomicSenderOptions } from "../src/index.js";
 import { deps, RecordingSink, closeAll, track } from "./womic-helpers.js";
@@ -76,4 +77,24 @@ test("arrivals are paced in real time: n packets take about n x 20 ms", async ()
   assert.ok(span > 49 * 20 - 60 && span < 49 * 20 + 100, `49 intervals took ${span.toFixed(1)} ms`);
   // No drift: each packet lands near its own slot, not just on average.
   sink.packets.forEach((p, n) => assert.ok(Math.abs(p.arrivalMs - first - n * 20) < 100, `packet ${n} at ${(p.arrivalMs - first).toFixed(1)} ms`));
+});
+
+test("udpTo sends the audio through a relay (an impairment proxy) instead of straight to the PC", async () => {
+  const relay = track(createSocket("udp4"));
+  await new Promise<void>((resolve) => relay.bind({ address: "127.0.0.1", port: 0 }, resolve));
+  let forwardTo: number | undefined;
+  const queued: Buffer[] = [];
+  let relayed = 0;
+  relay.on("message", (msg) => {
+    relayed++;
+    if (forwardTo === undefined) queued.push(msg);
+    else relay.send(msg, forwardTo, "127.0.0.1");
+  });
+  const { sink, summary } = await stream("127.0.0.1", "127.0.0.1", 0.2, { udpTo: { host: "127.0.0.1", port: relay.address().port } }, async (udpPort) => {
+    forwardTo = udpPort;
+    for (const msg of queued.splice(0)) relay.send(msg, udpPort, "127.0.0.1");
+  });
+  assert.equal(summary.packetsSent, 10);
+  assert.equal(relayed, 10);
+  assertInOrder(sink, 10);
 });

@@ -13,7 +13,7 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { isIPv6, type Socket } from "node:net";
 import type { Clock, Logger, PcmSource } from "@phonemic/core";
-import { normalizeIp } from "./net.js";
+import { hostPort, normalizeIp } from "./net.js";
 import { OpusStreamer, type StreamerSettings, type StreamStop } from "./streamer.js";
 import { CODEC_OPUS, ControlReader, encodeControl, MessageType, parseSetCodec, RATE_INDEX_48K, VERSION_REPLY_BODY, type ControlMessage } from "./wire.js";
 
@@ -41,7 +41,7 @@ export class PhoneConnection {
   constructor(
     private readonly socket: Socket,
     private readonly makeSource: () => PcmSource,
-    private readonly settings: StreamerSettings & { readonly pingTimeoutMs: number },
+    private readonly settings: StreamerSettings & { readonly pingTimeoutMs: number; readonly udpTo?: { readonly host: string; readonly port: number } },
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {
@@ -116,16 +116,21 @@ export class PhoneConnection {
     this.socket.write(encodeControl(type, body));
   }
 
-  /** Sends from the address the PC dialled, so the datagrams come from the IP it knows us by. */
+  /**
+   * Sends from the address the PC dialled, so the datagrams come from the IP it knows us by.
+   * `udpTo` (an impairment proxy in front of the PC) replaces the PC's address and port.
+   */
   private startStreaming(udpPort: number): void {
+    const to = this.settings.udpTo ?? { host: this.client, port: udpPort };
+    const family = isIPv6(to.host) ? "udp6" : "udp4";
     const local = normalizeIp(this.socket.localAddress ?? "");
-    const udp = createSocket(isIPv6(this.client) ? "udp6" : "udp4");
+    const udp = createSocket(family);
     this.udp = udp;
     udp.on("error", (err) => {
       this.logger.warn(`WO MIC sender: UDP socket failed: ${err.message}`);
       this.stop("disconnected");
     });
-    udp.bind({ address: local, port: 0 }, () => {
+    udp.bind({ address: isIPv6(local) === (family === "udp6") ? local : undefined, port: 0 }, () => {
       if (this.reason) return;
       let source: PcmSource;
       try {
@@ -134,8 +139,8 @@ export class PhoneConnection {
         this.logger.error(`WO MIC sender: ${err instanceof Error ? err.message : String(err)}`);
         return this.stop("closed");
       }
-      this.streamer = new OpusStreamer(udp, { address: this.client, port: udpPort }, source, this.settings, this.clock, this.logger);
-      this.logger.info(`WO MIC sender: streaming to ${this.client} UDP port ${udpPort}`);
+      this.streamer = new OpusStreamer(udp, { address: to.host, port: to.port }, source, this.settings, this.clock, this.logger);
+      this.logger.info(`WO MIC sender: streaming to ${hostPort(to.host, to.port)} (UDP)`);
       void this.streamer.run().then((why) => this.stop(why));
     });
   }

@@ -33,6 +33,9 @@ export interface WomicSenderOptions {
   readonly packetLossPercent?: number;
   /** The header's volume byte; default 5, as the app sends. */
   readonly volume?: number;
+  /** Send audio here instead of to the PC's address and announced UDP port: for a proxy that
+   *  impairs the stream on its way (it must forward to the PC, and sit on the phone's IP). */
+  readonly udpTo?: { readonly host: string; readonly port: number };
   /** For tests: raw datagrams to send from the audio socket just before packet `n`. */
   readonly inject?: (n: number) => readonly Uint8Array[] | undefined;
   /** Stops serving, like `close()`. */
@@ -79,6 +82,7 @@ export async function serveWomic(options: WomicSenderOptions): Promise<WomicSend
     durationMs: options.durationMs ?? Infinity,
     pingTimeoutMs: options.pingTimeoutMs ?? 3000,
     inject: options.inject,
+    udpTo: options.udpTo,
   };
   const connections = new Set<PhoneConnection>();
   const summaries: ConnectionSummary[] = [];
