@@ -26,7 +26,11 @@ export interface AudioSink {
   delayFrames(): number;
   /** Underruns the device itself reported since open. */
   xruns(): number;
-  /** Optional: nudges the device clock by `ratio` (1 = nominal), for drift control. */
+  /**
+   * Optional: stretches the device's clock by `ratio` (1 = nominal) for drift control: > 1 makes
+   * it consume more slowly (snd-aloop: "PCM Rate Shift 100000" = round(ratio × 100000), where a
+   * larger value runs the loopback slower). False when the device cannot.
+   */
   setRateRatio?(ratio: number): boolean;
   /** Plays out what is queued, then closes. Safe to call twice. */
   close(): Promise<void>;

@@ -62,10 +62,12 @@ export class FrameFifo {
 
   /**
    * Moves up to `frames` frames into `out` at frame offset `outOffset`; returns frames moved.
-   * Calls `onArrival` with the arrival time of each packet whose first frame left now.
+   * Calls `onArrival` with the arrival time of each packet whose first frame left now, and the
+   * frame of `out` where it landed.
    */
-  pull(out: Int16Array, outOffset: number, frames: number, onArrival?: (arrivalMs: number) => void): number {
+  pull(out: Int16Array, outOffset: number, frames: number, onArrival?: (arrivalMs: number, atFrame: number) => void): number {
     const n = Math.min(frames, this.used);
+    const firstRead = this.readTotal;
     const ch = this.channels;
     let done = 0;
     while (done < n) {
@@ -76,7 +78,7 @@ export class FrameFifo {
     }
     this.used -= n;
     this.readTotal += n;
-    this.popMarkers(onArrival);
+    this.popMarkers(onArrival, outOffset - firstRead);
     return n;
   }
 
@@ -95,9 +97,9 @@ export class FrameFifo {
     this.drop(this.used);
   }
 
-  private popMarkers(onArrival?: (arrivalMs: number) => void): void {
+  private popMarkers(onArrival?: (arrivalMs: number, atFrame: number) => void, shift = 0): void {
     while (this.markerCount > 0 && this.markerPos[this.markerHead]! < this.readTotal) {
-      onArrival?.(this.markerArrival[this.markerHead]!);
+      onArrival?.(this.markerArrival[this.markerHead]!, this.markerPos[this.markerHead]! + shift);
       this.markerHead = (this.markerHead + 1) % this.markerPos.length;
       this.markerCount--;
     }

@@ -11,6 +11,9 @@
  *
  * Sequence arithmetic is modulo 65536, so a wrap from 65535 to 0 is just +1. A packet that
  * jumps far behind or far ahead of the head is a sender restart: the caller starts a new stream.
+ * Until the first packet is taken, a packet a little behind the head moves the head back (the
+ * first two packets of a stream may arrive swapped); after that it is late. Each slot remembers
+ * whether its last turn played a real packet, which tells a late packet from a replayed one.
  */
 import type { EncodedPacket } from "../transport.js";
 import type { StreamFormat } from "../format.js";
@@ -26,8 +29,11 @@ export interface BufferedPacket {
   frames: number;
 }
 
-/** What `insert` did with a packet. */
-export type InsertOutcome = "stored" | "duplicate" | "late" | "restart";
+/**
+ * What `insert` did with a packet: "late" = its turn passed and it was concealed; "replay" = its
+ * turn passed and it was played (a second copy, or a restarted sender's packet).
+ */
+export type InsertOutcome = "stored" | "duplicate" | "late" | "replay" | "restart";
 
 /** Signed distance from `b` to `a` in 16-bit sequence space, in [-32768, 32767]. */
 export function seqDelta(a: number, b: number): number {
@@ -37,9 +43,13 @@ export function seqDelta(a: number, b: number): number {
 export class JitterBuffer {
   private readonly slots: (BufferedPacket | undefined)[];
   private readonly pool: BufferedPacket[] = [];
+  /** Per slot: the sequence number last played from a real packet, or -1. */
+  private readonly played: Int32Array;
   private head: number | undefined;
+  private newest = 0;
   private count = 0;
   private frames = 0;
+  private started = false;
 
   /**
    * @param capacity slots, a power of two (so seq mod capacity survives the 16-bit wrap); a packet
@@ -52,6 +62,7 @@ export class JitterBuffer {
   ) {
     if (capacity & (capacity - 1) || capacity > 32768) throw new RangeError("capacity must be a power of two up to 32768");
     this.slots = new Array(capacity).fill(undefined);
+    this.played = new Int32Array(capacity).fill(-1);
   }
 
   /** Packets waiting. */
@@ -69,20 +80,35 @@ export class JitterBuffer {
     return this.head;
   }
 
-  /** Stores a copy of `packet` (which must carry `seq`); `frames` is its decoded length. */
-  insert(packet: EncodedPacket & { seq: number }, frames: number): InsertOutcome {
-    if (this.head === undefined) this.head = packet.seq;
-    const ahead = seqDelta(packet.seq, this.head);
-    if (ahead < 0) return -ahead >= this.restartBehind ? "restart" : "late";
+  /**
+   * Missing packets between the head and the newest one stored: each will be concealed when its
+   * turn comes, so it counts as buffered audio.
+   */
+  get holes(): number {
+    return this.count === 0 || this.head === undefined ? 0 : seqDelta(this.newest, this.head) + 1 - this.count;
+  }
+
+  /** Stores a copy of `packet`; `frames` is its decoded length, `seq` its 16-bit number. */
+  insert(packet: EncodedPacket, frames: number, seq = packet.seq ?? 0): InsertOutcome {
+    seq &= 0xffff;
+    if (this.head === undefined) this.head = this.newest = seq;
+    let ahead = seqDelta(seq, this.head);
+    if (ahead < 0) {
+      if (-ahead >= this.restartBehind) return "restart";
+      if (this.started) return this.played[seq % this.capacity] === seq ? "replay" : "late";
+      if (seqDelta(this.newest, seq) >= this.capacity) return "late";
+      this.head = seq;
+      ahead = 0;
+    }
     if (ahead >= this.capacity) return "restart";
-    const index = packet.seq % this.capacity;
+    const index = seq % this.capacity;
     const held = this.slots[index];
     if (held) return "duplicate";
     const slot = this.pool.pop() ?? { seq: 0, format: packet.format, payload: new Uint8Array(packet.payload.length), length: 0, arrivalMs: 0, timestampMs: undefined, frames: 0 };
     if (slot.payload.length < packet.payload.length) slot.payload = new Uint8Array(Math.max(packet.payload.length, slot.payload.length * 2));
     slot.payload.set(packet.payload);
     slot.length = packet.payload.length;
-    slot.seq = packet.seq;
+    slot.seq = seq;
     slot.format = packet.format;
     slot.arrivalMs = packet.arrivalMs;
     slot.timestampMs = packet.timestampMs;
@@ -90,6 +116,7 @@ export class JitterBuffer {
     this.slots[index] = slot;
     this.count++;
     this.frames += frames;
+    if (seqDelta(seq, this.newest) > 0) this.newest = seq;
     return "stored";
   }
 
@@ -112,12 +139,22 @@ export class JitterBuffer {
     if (this.head === undefined || this.count === 0) return undefined;
     const index = this.head % this.capacity;
     const slot = this.slots[index];
+    this.played[index] = slot ? this.head : -1;
     this.head = (this.head + 1) & 0xffff;
+    this.started = true;
     if (!slot) return "missing";
     this.slots[index] = undefined;
     this.count--;
     this.frames -= slot.frames;
     return slot;
+  }
+
+  /** Gives up the head packet while nothing at all is buffered (it is late or lost). */
+  skip(): void {
+    if (this.head === undefined || this.count > 0) return;
+    this.played[this.head % this.capacity] = -1;
+    this.head = (this.head + 1) & 0xffff;
+    this.started = true;
   }
 
   /** Returns a taken packet's memory to the pool. */
@@ -135,5 +172,7 @@ export class JitterBuffer {
     this.head = undefined;
     this.count = 0;
     this.frames = 0;
+    this.started = false;
+    this.played.fill(-1);
   }
 }

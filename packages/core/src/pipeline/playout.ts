@@ -2,37 +2,58 @@
  * The receive side's audio path, without I/O: packets in (`receive`), exactly as many frames as
  * the sink asks for out (`pull`). Time comes from the injected clock only.
  *
- *   receive → JitterBuffer (reorder, dedupe, drop late) ─┐
- *   pull ← FrameFifo ← Resampler ← remix ← Decoder ←─────┘  (decode/conceal on demand)
+ *   receive → JitterBuffer (reorder, dedupe, drop late) ───────────────┐
+ *   pull ← FrameFifo ← StreamDecoder (decode or conceal, remix, resample) ←┘  one packet at a time
+ *                 └──── waits ──→ DriftRegulator ── speed ──→ resampler (or the sink's clock)
+ *
+ * The target (`targetMs`) is how long each packet waits before its first frame goes to the
+ * sink: on a clean link the buffer adds exactly that, and a packet may arrive that late without
+ * a gap. Buffered audio saw-tooths one packet above it (lowest just before a packet is due), so
+ * the jitter absorbed is the target itself, not the target minus a packet.
  *
  * Policy:
- * - Start (and restart after an underrun) only once `targetMs` of audio is buffered.
- * - A packet missing when its turn comes, with a later one already here, is concealed (Opus PLC,
- *   or FEC from the next packet); one that arrives after its turn is dropped as late.
- * - After an underrun or gap, playback resumes at the oldest packet present: sequence numbers
- *   skipped meanwhile are not concealed, so a gap never turns into extra latency.
- * - Above `maxMs` buffered, the oldest audio is dropped (counted) down to the target.
- * - A sequence jump far back or ahead, or three consecutive "late" packets in a row, is a sender
- *   restart: the buffer and decoder start a new stream.
+ * - Start, and start again after an underrun, once the oldest packet has waited targetMs, or as
+ *   soon as targetMs of audio sits ahead of the newest one (a burst). Sequence numbers skipped
+ *   while starved are not concealed.
+ * - While playing, the regulator holds the mean wait at targetMs (see drift-regulator.ts).
+ * - A missing packet whose turn comes is concealed (Opus FEC from the next packet, else PLC, or a
+ *   faded PCM repeat). On a link seen losing packets, so are up to 60 ms when nothing at all is
+ *   buffered (consecutive losses with jitter): a concealment keeps the latency, a rebuffer would
+ *   add silence and then latency. Otherwise an empty buffer is an underrun: silence, and
+ *   pre-buffering again. A packet arriving after its turn is dropped as late.
+ * - When the buffer stays dry longer than gapMs (phone locked, app paused), that is a
+ *   discontinuity, not an underrun: the restart also drops the backlog that queued during the gap
+ *   beyond one packet over the start level (staleDrops), so stale audio is neither replayed nor
+ *   carried as latency.
+ * - Above maxMs buffered, the oldest audio is dropped (overflowDrops) down to the start level.
+ * - A sequence jump far back or ahead, a timestamp jump back, or three consecutive packets whose
+ *   sequence numbers were already played is a sender restart: buffer and decoder start anew.
  */
 import type { Clock } from "../clock.js";
-import { createDecoder, MAX_PACKET_FRAMES, opusPacketFrames, opusWasm, type Decoder } from "../codec/index.js";
-import { bytesPerSample, framesIn, sameStreamFormat, type PcmFormat, type StreamFormat } from "../format.js";
-import { remix } from "../audio/pcm.js";
-import { Resampler } from "../audio/resampler.js";
+import { opusPacketFrames, opusWasm } from "../codec/index.js";
+import { bytesPerSample, framesIn, type PcmFormat } from "../format.js";
 import type { EncodedPacket } from "../transport.js";
+import { DriftRegulator } from "./drift-regulator.js";
 import { FrameFifo } from "./fifo.js";
-import { JitterBuffer, type BufferedPacket } from "./jitter-buffer.js";
+import { JitterBuffer } from "./jitter-buffer.js";
 import type { SessionStats } from "./stats.js";
+import { StreamDecoder } from "./stream-decoder.js";
+
+/** Where drift correction goes: the resampler, someone reading `driftRatio` (a sink's clock), or nowhere. */
+export type DriftControl = "resample" | "external" | "off";
 
 /** Tuning of the playout buffer. */
 export interface PlayoutOptions {
-  /** Audio buffered before playback starts or resumes, in ms. */
+  /** How long each packet waits before it plays, ms: the latency added and the lateness absorbed. */
   readonly targetMs: number;
-  /** Hard cap: above this, the oldest audio is dropped. */
+  /** Hard cap, ms: above this much audio buffered, the oldest is dropped. */
   readonly maxMs: number;
   /** The sink's format: everything is converted to it. */
   readonly format: PcmFormat;
+  /** Where drift correction goes (default "resample"). */
+  readonly driftControl?: DriftControl;
+  /** A dry spell longer than this, ms, is a discontinuity rather than an underrun (default 100). */
+  readonly gapMs?: number;
 }
 
 /** Default buffering: 40 ms target. */
@@ -43,25 +64,61 @@ export function defaultMaxMs(targetMs: number): number {
   return Math.round(targetMs * 1.1 + 60);
 }
 
-const LATE_RUN_IS_RESTART = 3;
+const REPLAY_RUN_IS_RESTART = 3;
+/** A timestamp this far behind the newest one is a sender restart, ms. */
+const RESTART_TS_BACK_MS = 1000;
+/**
+ * Concealment that bridges an empty buffer before it counts as an underrun, ms. Opus PLC fades
+ * out over about this long; up to then, concealing keeps the timeline (and so the latency),
+ * where a rebuffer would add silence and then latency.
+ */
+const BRIDGE_MS = 60;
+/**
+ * Bridging is for links seen losing packets this recently, ms. Elsewhere an empty buffer means a
+ * late packet or the end of the stream, and concealment would drop real audio or invent a tail.
+ */
+const LOSSY_FOR_MS = 10_000;
 
 export class Playout {
+  /** Where drift correction goes now; a loop steering the sink's clock sets "external". */
+  driftControl: DriftControl;
   private readonly jitter = new JitterBuffer();
   private readonly fifo: FrameFifo;
+  private readonly decoder: StreamDecoder;
+  private readonly regulator: DriftRegulator;
+  private readonly gapMs: number;
   private state: "buffering" | "playing" | "draining" = "buffering";
-  private decoder: Decoder | undefined;
-  private resampler: Resampler | undefined;
+  /** Rate and duration of the newest packet: the unit of holes and of the start level. */
   private streamRate = 48000;
-  private decoded = new Int16Array(MAX_PACKET_FRAMES * 2);
-  private mixed = new Int16Array(MAX_PACKET_FRAMES * 2);
-  private converted = new Int16Array(MAX_PACKET_FRAMES * 4);
+  private packetMs = 20;
+  /** Arrival of the oldest packet waiting for playback to start, and of the newest. */
+  private bufferingSinceMs: number | undefined;
+  private newestArrivalMs = 0;
+  /** When the buffer ran dry, until audio returns. */
+  private starvedAtMs: number | undefined;
+  /** Audio returned after a discontinuity: the start drops the backlog of the gap. */
+  private resync = false;
+  private bridgedMs = 0;
+  /** Packets concealed while nothing was buffered, not yet known to be lost. */
+  private bridged = 0;
+  /** Until when the link counts as lossy (it lost or delayed a sequenced packet). */
+  private lossyUntilMs = -Infinity;
+  private sequenced = false;
   private nextAutoSeq = 0;
-  private lastPacketFrames = 0;
-  private lateRun = 0;
-  private lastLateSeq = -1;
-  private driftRatio = 1;
-  private sinkDelayMs = 0;
-  private readonly recordLatency = (arrivalMs: number) => this.stats.latency.add(this.clock.now() - arrivalMs + this.sinkDelayMs);
+  private replayRun = 0;
+  private lastReplaySeq = -1;
+  private newestTsMs: number | undefined;
+  private nowMs = 0;
+  /** When the first frame of this pull is due, and how much the sink holds ahead of it, ms. */
+  private pullDueMs = 0;
+  private sinkQueueMs = 0;
+  /** A packet's first frame went to the sink at frame `atFrame` of this pull: how long it waited. */
+  private readonly firstFrameOut = (arrivalMs: number, atFrame: number) => {
+    const atMs = this.pullDueMs + (atFrame * 1000) / this.options.format.sampleRate;
+    const waitMs = atMs - arrivalMs;
+    this.regulator.sample(waitMs, atMs);
+    this.stats.latency.add(waitMs + this.sinkQueueMs);
+  };
 
   constructor(
     readonly options: PlayoutOptions,
@@ -69,15 +126,21 @@ export class Playout {
     private readonly stats: SessionStats,
   ) {
     const { sampleRate, channels } = options.format;
-    this.fifo = new FrameFifo(channels, framesIn(options.maxMs + 200, sampleRate));
+    // Decoding is on demand, so the FIFO holds about one packet; room for the largest PCM block.
+    this.fifo = new FrameFifo(channels, framesIn(Math.max(options.maxMs, 1000) + 200, sampleRate));
+    this.decoder = new StreamDecoder(options.format, this.fifo, stats);
+    this.regulator = new DriftRegulator(options.targetMs);
+    this.driftControl = options.driftControl ?? "resample";
+    this.gapMs = options.gapMs ?? 100;
     stats.sampleRate = sampleRate;
     stats.channels = channels;
     opusWasm();
   }
 
-  /** Audio waiting, in ms: decoded frames plus packets not yet decoded. */
+  /** Audio waiting, in ms: decoded frames, packets not yet decoded, and holes to conceal. */
   levelMs(): number {
-    return (this.fifo.frames * 1000) / this.options.format.sampleRate + (this.jitter.bufferedFrames * 1000) / this.streamRate;
+    const holesMs = this.state === "buffering" ? 0 : this.jitter.holes * this.packetMs;
+    return (this.fifo.frames * 1000) / this.options.format.sampleRate + (this.jitter.bufferedFrames * 1000) / this.streamRate + holesMs;
   }
 
   /** True while playing (not pre-buffering or idle). */
@@ -85,10 +148,14 @@ export class Playout {
     return this.state !== "buffering";
   }
 
-  /** Speed factor applied by resampling (drift control): > 1 plays the stream faster. */
+  /** The regulator's speed for the stream: > 1 plays it faster. Applied per `driftControl`. */
+  get driftRatio(): number {
+    return this.regulator.ratio;
+  }
+
+  /** Sets the resampler's speed by hand (> 1 plays faster); the regulator overrides it under "resample". */
   setDriftRatio(ratio: number): void {
-    this.driftRatio = ratio;
-    if (this.resampler) this.resampler.ratio = ratio;
+    this.decoder.setRatio(ratio);
   }
 
   /** Takes one packet from the transport. */
@@ -99,26 +166,30 @@ export class Playout {
       this.stats.malformed("empty or unreadable packet");
       return;
     }
-    const seq = packet.seq ?? (this.nextAutoSeq = (this.nextAutoSeq + 1) & 0xffff);
-    const sequenced = { ...packet, seq };
-    let outcome = this.jitter.insert(sequenced, frames);
-    if (outcome === "late" && this.isLateRun(seq)) outcome = "restart";
+    this.sequenced = packet.seq !== undefined;
+    const seq = (packet.seq ?? (this.nextAutoSeq = (this.nextAutoSeq + 1) & 0xffff)) & 0xffff;
+    const ts = packet.timestampMs;
+    if (ts !== undefined && this.newestTsMs !== undefined && ts < this.newestTsMs - RESTART_TS_BACK_MS) this.restart();
+    let outcome = this.jitter.insert(packet, frames, seq);
+    if (outcome === "replay" && this.isReplayRun(seq)) outcome = "restart";
     if (outcome === "restart") {
-      this.stats.streamRestarts++;
-      this.newStream();
-      outcome = this.jitter.insert(sequenced, frames);
+      this.restart();
+      outcome = this.jitter.insert(packet, frames, seq);
     }
-    if (outcome === "late") this.stats.packetsLate++;
-    else if (outcome === "duplicate") this.stats.packetsDuplicate++;
-    else this.lateRun = 0;
-    if (this.state === "draining") this.state = "playing";
-    this.capLevel();
+    if (outcome === "duplicate" || outcome === "replay") return void this.stats.packetsDuplicate++;
+    this.countBridged();
+    if (outcome === "late") {
+      this.stats.packetsLate++;
+      this.lossyUntilMs = packet.arrivalMs + LOSSY_FOR_MS;
+    } else this.stored(packet, frames);
   }
 
   /** The phone ended the stream: play out what is buffered, then idle without counting underruns. */
   endOfStream(): void {
-    if (this.state === "buffering" && this.levelMs() === 0) return;
-    this.state = "draining";
+    this.starvedAtMs = undefined;
+    this.bridged = 0;
+    if (this.state === "buffering" && this.jitter.size === 0) this.endStream();
+    else this.state = "draining";
   }
 
   /** True when nothing is left to play. */
@@ -128,136 +199,189 @@ export class Playout {
 
   /**
    * Fills `out` with exactly `frames` frames in the sink's format: audio, concealment, or
-   * silence. `sinkDelayFrames` is what the sink already holds, counted into latency.
+   * silence. `sinkDelayFrames` says when they will be heard: a positive count is what the sink
+   * already holds ahead of them (counted into latency); a negative one means they were due that
+   * long ago (a sink paced by the PC clock asks for what the last tick consumed: −frames).
    */
   pull(out: Int16Array, frames: number, sinkDelayFrames = 0): void {
     const rate = this.options.format.sampleRate;
-    this.sinkDelayMs = (sinkDelayFrames * 1000) / rate;
-    let done = 0;
-    if (this.state === "buffering" && this.levelMs() >= this.options.targetMs) this.resume();
-    while (this.state !== "buffering" && done < frames) {
-      if (this.fifo.frames > 0) {
-        done += this.fifo.pull(out, done, frames - done, this.recordLatency);
-        continue;
-      }
-      const next = this.jitter.take();
-      if (next === undefined) {
-        if (this.state === "playing") this.stats.underruns++;
-        this.state = "buffering";
-        break;
-      }
-      if (next === "missing") this.conceal();
-      else this.decode(next);
-    }
+    this.nowMs = this.clock.now();
+    const sinkDelayMs = (sinkDelayFrames * 1000) / rate;
+    this.pullDueMs = this.nowMs + Math.min(0, sinkDelayMs);
+    this.sinkQueueMs = Math.max(0, sinkDelayMs);
     const ch = this.options.format.channels;
+    let done = 0;
+    if (this.state === "buffering") {
+      const at = this.startFrame(frames);
+      if (at >= 0) {
+        out.fill(0, 0, at * ch);
+        done = at;
+        this.start();
+      }
+    }
+    while (this.state !== "buffering" && done < frames) {
+      if (this.fifo.frames > 0) done += this.fifo.pull(out, done, frames - done, this.firstFrameOut);
+      else this.refill();
+    }
     out.fill(0, done * ch, frames * ch);
     this.stats.framesWritten += frames;
-  }
-
-  private resume(): void {
-    // Skip sequence numbers that never came while we were starved: no concealment of a gap.
-    let guard = this.jitter.capacity;
-    while (this.jitter.size > 0 && !this.jitter.peekHead() && guard-- > 0) this.jitter.take();
-    this.state = "playing";
-  }
-
-  private decode(packet: BufferedPacket): void {
-    this.useFormat(packet.format);
-    let frames = 0;
-    try {
-      frames = this.decoder!.decode(packet.payload.subarray(0, packet.length), this.decodedFor(packet.frames));
-    } catch {
-      this.stats.malformed("undecodable packet");
-    }
-    if (frames > 0) {
-      this.lastPacketFrames = frames;
-      this.convert(frames, packet.arrivalMs);
-    }
-    this.jitter.release(packet);
-  }
-
-  private conceal(): void {
-    if (!this.decoder) return;
-    this.stats.packetsLost++;
-    this.stats.packetsConcealed++;
-    const next = this.jitter.peekHead();
-    const frames = this.lastPacketFrames || framesIn(20, this.streamRate);
-    const fec = next && sameStreamFormat(next.format, this.decoder.format) ? next.payload.subarray(0, next.length) : undefined;
-    const n = this.decoder.conceal(frames, this.decodedFor(frames), fec);
-    this.convert(n);
-  }
-
-  private convert(frames: number, arrivalMs?: number): void {
-    const sink = this.options.format;
-    const from = this.decoder!.format;
-    let samples = this.decoded;
-    if (from.channels !== sink.channels) {
-      if (this.mixed.length < frames * sink.channels) this.mixed = new Int16Array(frames * sink.channels * 2);
-      remix(this.decoded, from.channels, this.mixed, sink.channels, frames);
-      samples = this.mixed;
-    }
-    let outFrames = frames;
-    if (this.resampler && !this.resampler.isIdentity) {
-      const room = this.resampler.maxOutputFrames(frames) * sink.channels;
-      if (this.converted.length < room) this.converted = new Int16Array(room * 2);
-      outFrames = this.resampler.process(samples, frames, this.converted);
-      samples = this.converted;
-    }
-    if (this.fifo.free < outFrames) this.dropOldest(outFrames - this.fifo.free);
-    this.fifo.push(samples, outFrames, arrivalMs);
-  }
-
-  private useFormat(format: StreamFormat): void {
-    if (this.decoder && sameStreamFormat(this.decoder.format, format)) return;
-    this.decoder?.dispose();
-    this.decoder = createDecoder(format);
-    this.streamRate = format.sampleRate;
-    this.resampler = new Resampler(this.options.format.channels, format.sampleRate, this.options.format.sampleRate);
-    this.resampler.ratio = this.driftRatio;
-  }
-
-  private decodedFor(frames: number): Int16Array {
-    const need = Math.max(frames, MAX_PACKET_FRAMES) * (this.decoder?.format.channels ?? 2);
-    if (this.decoded.length < need) this.decoded = new Int16Array(need);
-    return this.decoded;
-  }
-
-  private capLevel(): void {
-    if (this.levelMs() <= this.options.maxMs) return;
-    const excessMs = this.levelMs() - this.options.targetMs;
-    const fromFifo = Math.min(this.fifo.frames, framesIn(excessMs, this.options.format.sampleRate));
-    this.dropOldest(fromFifo);
-    while (this.levelMs() > this.options.targetMs && this.jitter.size > 0) {
-      const old = this.jitter.take();
-      this.stats.overflowDrops++;
-      if (old && old !== "missing") this.jitter.release(old);
-    }
-  }
-
-  private dropOldest(frames: number): void {
-    const dropped = this.fifo.drop(frames);
-    const perPacket = this.lastPacketFrames || framesIn(20, this.options.format.sampleRate);
-    if (dropped > 0) this.stats.overflowDrops += Math.ceil(dropped / perPacket);
-  }
-
-  private isLateRun(seq: number): boolean {
-    this.lateRun = this.lastLateSeq === ((seq - 1) & 0xffff) ? this.lateRun + 1 : 1;
-    this.lastLateSeq = seq;
-    return this.lateRun >= LATE_RUN_IS_RESTART;
-  }
-
-  private newStream(): void {
-    this.jitter.reset();
-    this.decoder?.reset();
-    this.resampler?.reset();
-    this.lateRun = 0;
-    this.lastLateSeq = -1;
+    if (this.state !== "buffering" && this.driftControl !== "off") this.regulate();
   }
 
   /** Frees the decoder. */
   dispose(): void {
-    this.decoder?.dispose();
-    this.decoder = undefined;
+    this.decoder.dispose();
+  }
+
+  private stored(packet: EncodedPacket, frames: number): void {
+    this.replayRun = 0;
+    this.streamRate = packet.format.sampleRate;
+    this.packetMs = (frames * 1000) / this.streamRate;
+    this.newestArrivalMs = packet.arrivalMs;
+    const ts = packet.timestampMs;
+    if (ts !== undefined && (this.newestTsMs === undefined || ts > this.newestTsMs)) this.newestTsMs = ts;
+    if (this.starvedAtMs !== undefined) {
+      this.resync = packet.arrivalMs - this.starvedAtMs > this.gapMs;
+      if (this.resync) this.stats.discontinuities++;
+      else this.stats.underruns++;
+      this.starvedAtMs = undefined;
+    }
+    if (this.state === "buffering") this.bufferingSinceMs ??= packet.arrivalMs;
+    else if (this.state === "draining") this.state = "playing";
+    const levelMs = this.levelMs();
+    if (levelMs > this.options.maxMs) {
+      // Above the cap: while playing that is an overflow; while waiting to play, a stale backlog.
+      const dropped = this.dropOldest();
+      if (this.state === "buffering") this.stats.staleDrops += dropped;
+      else {
+        this.stats.overflowDrops += dropped;
+        this.regulator.shift(this.levelMs() - levelMs);
+      }
+    }
+  }
+
+  /** Decodes or conceals the next packet into the FIFO, or stops playing when there is none. */
+  private refill(): void {
+    const next = this.jitter.take();
+    if (next === "missing") return this.conceal();
+    if (next) {
+      this.decoder.decode(next);
+      this.jitter.release(next);
+      this.bridgedMs = 0;
+      return;
+    }
+    if (this.state === "draining") return this.endStream();
+    if (this.nowMs < this.lossyUntilMs && this.decoder.ready && this.bridgedMs < BRIDGE_MS) {
+      // Counted as lost once the stream goes on; if it ended instead, this was its fade-out.
+      this.jitter.skip();
+      this.bridgedMs += this.packetMs;
+      this.bridged++;
+      this.decoder.conceal(undefined);
+      return;
+    }
+    this.state = "buffering";
+    this.starvedAtMs = this.nowMs;
+    this.bufferingSinceMs = undefined;
+    this.regulator.pause();
+  }
+
+  /** The stream went on after concealment bridged an empty buffer: those packets were lost. */
+  private countBridged(): void {
+    this.stats.packetsLost += this.bridged;
+    this.stats.packetsConcealed += this.bridged;
+    this.bridged = 0;
+  }
+
+  private conceal(): void {
+    this.stats.packetsLost++;
+    // Only a transport that numbers its packets can lose one (TCP delivers all, in order).
+    if (this.sequenced) this.lossyUntilMs = this.nowMs + LOSSY_FOR_MS;
+    if (!this.decoder.ready) return;
+    this.stats.packetsConcealed++;
+    this.decoder.conceal(this.jitter.peekHead());
+  }
+
+  /**
+   * The frame of this pull where playback starts, or -1: when the oldest packet will have waited
+   * the target, or sooner if a burst already puts the target ahead of the newest one. Exact to
+   * the frame, so the first wait is the target however coarse the pulls.
+   */
+  private startFrame(frames: number): number {
+    if (this.jitter.size === 0 || this.bufferingSinceMs === undefined) return -1;
+    const { targetMs, format } = this.options;
+    const aheadOfNewestMs = this.levelMs() - this.packetMs;
+    const startMs = Math.min(this.bufferingSinceMs, this.newestArrivalMs - aheadOfNewestMs) + targetMs;
+    const at = Math.ceil(((startMs - this.pullDueMs) * format.sampleRate) / 1000);
+    return at < frames ? Math.max(0, at) : -1;
+  }
+
+  private start(): void {
+    // Sequence numbers skipped while starved are not concealed: a gap never turns into latency.
+    while (this.jitter.size > 0 && !this.jitter.peekHead()) this.jitter.take();
+    this.state = "playing";
+    // After a discontinuity, a backlog more than a packet above the start level queued during the
+    // gap: stale. After a short underrun it is only late, and the regulator drains it.
+    if (this.resync && this.levelMs() > this.options.targetMs + 2 * this.packetMs) this.stats.staleDrops += this.dropOldest();
+    this.resync = false;
+    this.bufferingSinceMs = undefined;
+    this.bridgedMs = 0;
+    this.regulator.start(this.nowMs);
+  }
+
+  /** Drops the oldest audio until one more packet would leave less than the start level; returns packets dropped. */
+  private dropOldest(): number {
+    const keepMs = this.options.targetMs + this.packetMs;
+    let dropped = 0;
+    const fifoMs = (this.fifo.frames * 1000) / this.options.format.sampleRate;
+    if (fifoMs > 0 && this.levelMs() - fifoMs >= keepMs) {
+      this.fifo.clear();
+      dropped++;
+    }
+    while (this.jitter.size > 0) {
+      const head = this.jitter.peekHead();
+      const headMs = head ? (head.frames * 1000) / head.format.sampleRate : this.packetMs;
+      if (this.levelMs() - headMs < keepMs) break;
+      const old = this.jitter.take();
+      if (old && old !== "missing") {
+        this.jitter.release(old);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  private regulate(): void {
+    this.regulator.tick(this.nowMs);
+    if (this.driftControl === "resample") this.decoder.setRatio(this.regulator.ratio);
+    this.stats.driftPpm = this.regulator.driftPpm;
+  }
+
+  /** Copies of played packets come alone; consecutive ones are a sender that started over. */
+  private isReplayRun(seq: number): boolean {
+    this.replayRun = this.lastReplaySeq === ((seq - 1) & 0xffff) ? this.replayRun + 1 : 1;
+    this.lastReplaySeq = seq;
+    return this.replayRun >= REPLAY_RUN_IS_RESTART;
+  }
+
+  private restart(): void {
+    this.stats.streamRestarts++;
+    this.fifo.clear();
+    this.endStream();
+  }
+
+  /** Forgets the stream (its end, or a sender restart): the next packet starts a new one. */
+  private endStream(): void {
+    this.bridged = 0;
+    this.resync = false;
+    this.jitter.reset();
+    this.decoder.reset();
+    this.state = "buffering";
+    this.bufferingSinceMs = undefined;
+    this.bridgedMs = 0;
+    this.replayRun = 0;
+    this.lastReplaySeq = -1;
+    this.newestTsMs = undefined;
+    this.regulator.pause();
   }
 }
 

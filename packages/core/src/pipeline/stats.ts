@@ -14,22 +14,39 @@ export interface LatencySummary {
 
 /** What `phonemic listen --stats` writes. */
 export interface StatsSnapshot {
+  /** Frames handed to the sink: audio, concealment and silence. */
   framesWritten: number;
+  /** The sink's rate and channels. */
   sampleRate: number;
   channels: number;
+  /** Packets delivered by the transport, including late and duplicate ones. */
   packetsReceived: number;
+  /** Packets whose turn came while they were absent (lost, or later dropped as late). */
   packetsLost: number;
+  /** Lost packets filled by Opus FEC/PLC or a faded PCM repeat instead of silence. */
   packetsConcealed: number;
+  /** Packets that arrived after their turn and were dropped. */
   packetsLate: number;
+  /** Second copies dropped. */
   packetsDuplicate: number;
+  /** Packets that could not be read or decoded. */
   packetsMalformed: number;
   malformedReasons: Record<string, number>;
+  /** Times the buffer ran dry while the stream went on (each followed by pre-buffering). */
   underruns: number;
+  /** Packets of the oldest audio dropped above the hard cap (plus writes a sink refused). */
   overflowDrops: number;
+  /** Packets dropped when playback (re)started because they had queued beyond the target. */
+  staleDrops: number;
+  /** Sender restarts: sequence or timestamp jumped, a new stream began. */
   streamRestarts: number;
+  /** Dry spells longer than the gap threshold (phone locked, app paused). */
   discontinuities: number;
+  /** Estimated sender clock minus sink clock, parts per million. */
   driftPpm: number;
+  /** Underruns the sink device itself reported. */
   sinkXruns: number;
+  /** Added latency per packet: its wait in the buffer plus the sink's queue, ms. */
   latencyMs: LatencySummary;
 }
 
@@ -76,6 +93,7 @@ export class SessionStats {
   packetsMalformed = 0;
   underruns = 0;
   overflowDrops = 0;
+  staleDrops = 0;
   streamRestarts = 0;
   discontinuities = 0;
   driftPpm = 0;
@@ -104,6 +122,7 @@ export class SessionStats {
       malformedReasons: Object.fromEntries(this.reasons),
       underruns: this.underruns,
       overflowDrops: this.overflowDrops,
+      staleDrops: this.staleDrops,
       streamRestarts: this.streamRestarts,
       discontinuities: this.discontinuities,
       driftPpm: Math.round(this.driftPpm * 10) / 10,
