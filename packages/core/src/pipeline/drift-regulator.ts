@@ -6,17 +6,17 @@
  * to 5 ms of audio per second. Left alone, latency grows for as long as the stream runs, or the
  * buffer runs dry and underruns, periodically.
  *
- * Measurement: the wait of each packet (arrival → its first frame handed to the sink), averaged
- * over 1 s windows of the clock — what latency reports minus the sink's share, to the frame
+ * Measurement: the wait of each packet (arrival → its first frame due at the sink), averaged
+ * over 1 s windows of the clock — what latency reports minus the sink's queue, to the frame
  * however coarse the pulls. The buffer gains what the sender sends beyond what we play, so
  *
  *   wait(t) = wait0 + drift·t − drained(t),   drained(t) = ∫ (speed − 1) dt
  *
  * and every pair of windows measures drift = (Δ mean wait + Δ mean drained) / Δ mean time,
- * whatever the controller was doing. Their running mean, then a 30 s average, is the estimate (driftPpm:
- * sender faster than the sink → positive). When the playout itself moves the level, the
- * measurement restarts (a start after a dry spell, a stalled sink) or is shifted by what it
- * dropped, so such jolts are never taken for drift.
+ * whatever the controller was doing. Their running mean, then a 2-minute average, is the
+ * estimate (driftPpm: sender faster than the sink → positive). When the playout itself moves
+ * the level, the measurement restarts (a start after a dry spell, a stalled sink) or is shifted
+ * by what it dropped, so such jolts are never taken for drift.
  *
  * Control, once per window, with e = mean wait − target (ms):
  *
@@ -25,11 +25,12 @@
  * capped at ±2 %; the applied speed slews toward it by at most 0.5 % per second, so it never
  * steps audibly. Correction is off — speed exactly 1, the resampler's bit-exact bypass — until
  * the wait is more than 8 ms off target for two windows running, or the drift estimate exceeds
- * 20 ppm and three standard errors of its measurements, and goes off again within 1 ms of target without drift: when the clocks agree, a
- * small start-up offset is not worth resampling for. scrcpy runs only the catch-up term (4 s
- * spread, the same 4 ms / 1 ms band, 2 % cap): with a steady clock difference its level keeps
- * cycling between 1 and 4 ms off target. Here the measured drift carries the steady part and
- * the gentle term holds the level on target.
+ * 20 ppm and three standard errors of its measurements; it goes off again within 1 ms of target
+ * without drift. When the clocks agree, a small start-up offset is not worth resampling for.
+ *
+ * scrcpy runs only the catch-up term (4 s spread, the same 4 ms / 1 ms band, 2 % cap): with a
+ * steady clock difference its level keeps cycling between 1 and 4 ms off target. Here the
+ * measured drift carries the steady part and the gentle term holds the level on target.
  */
 
 /** Tuning of the regulator. */
@@ -40,7 +41,7 @@ export interface DriftRegulatorOptions {
   readonly estimateMs: number;
   /** The gentle term corrects an error e by e/settleMs of speed (10 s: 1 ms off = 100 ppm). */
   readonly settleMs: number;
-  /** Correction switches on when the wait is this far off target, ms (an offset, not drift)… */
+  /** Correction switches on when the wait stays this far off target, ms (an offset). */
   readonly engageMs: number;
   /** The catch-up term corrects an error over this long, ms (scrcpy: 4 s). */
   readonly spreadMs: number;
@@ -48,8 +49,7 @@ export interface DriftRegulatorOptions {
   readonly startMs: number;
   /** Catch-up stops when the error falls below this, ms. */
   readonly stopMs: number;
-  /** …or when the drift estimate exceeds this (fraction) and three standard errors; below it
-   * and within stopMs, correction switches off again. */
+  /** Correction also switches on when a significant drift estimate exceeds this (fraction). */
   readonly idleDrift: number;
   /** Largest speed change, as a fraction (0.02 = 2 %). */
   readonly maxCorrection: number;
@@ -59,7 +59,7 @@ export interface DriftRegulatorOptions {
 
 export const defaultDriftRegulator: DriftRegulatorOptions = {
   windowMs: 1000,
-  estimateMs: 30_000,
+  estimateMs: 120_000,
   settleMs: 10_000,
   engageMs: 8,
   spreadMs: 4000,
@@ -137,7 +137,7 @@ export class DriftRegulator {
     this.running = false;
   }
 
-  /** One packet, its first frame handed to the sink at `atMs`, had waited `waitMs`. */
+  /** One packet, its first frame due at the sink at `atMs`, had waited `waitMs`. */
   sample(waitMs: number, atMs: number): void {
     // A packet that came before the stretch began also waited out the pre-buffering or the stall.
     if (!this.running || atMs - waitMs <= this.stretchStartMs) return;
@@ -169,25 +169,29 @@ export class DriftRegulator {
   }
 
   private closeWindow(nowMs: number): void {
-    const o = this.o;
     const waitMs = this.sumWaitMs / this.n;
     const atMs = this.sumAtMs / this.n;
     const drainedMs = this.sumDrainedMs / this.n;
     const p = this.previous;
-    if (!Number.isNaN(p.waitMs) && atMs > p.atMs) {
-      // wait(t) = wait0 + drift·t − drained(t): compare the two windows' means.
-      const measured = (waitMs - p.waitMs + drainedMs - p.drainedMs) / (atMs - p.atMs);
-      // A running mean at first (quick to settle), then an average over estimateMs.
-      const weight = Math.min(1, Math.max(1 / ++this.estimates, (nowMs - this.windowStartMs) / o.estimateMs));
-      this.drift += (measured - this.drift) * weight;
-      if (this.estimates > 1) this.driftVariance += ((measured - this.drift) ** 2 - this.driftVariance) * weight;
-      this.driftWeight = weight;
-    }
-    p.waitMs = waitMs;
+    // wait(t) = wait0 + drift·t − drained(t): compare the two windows' means.
+    if (!Number.isNaN(p.waitMs) && atMs > p.atMs) this.learn((waitMs - p.waitMs + drainedMs - p.drainedMs) / (atMs - p.atMs), nowMs - this.windowStartMs);
+    p.waitMs = this.meanWaitMs = waitMs;
     p.atMs = atMs;
     p.drainedMs = drainedMs;
-    this.meanWaitMs = waitMs;
-    const e = waitMs - this.targetMs;
+    this.steer(waitMs - this.targetMs);
+  }
+
+  /** Folds one drift measurement into the estimate: a running mean at first, then an average. */
+  private learn(measured: number, windowMs: number): void {
+    const weight = Math.min(1, Math.max(1 / ++this.estimates, windowMs / this.o.estimateMs));
+    this.drift += (measured - this.drift) * weight;
+    if (this.estimates > 1) this.driftVariance += ((measured - this.drift) ** 2 - this.driftVariance) * weight;
+    this.driftWeight = weight;
+  }
+
+  /** Sets the wanted speed from the error `e` (ms) and the drift estimate. */
+  private steer(e: number): void {
+    const o = this.o;
     const drifting = Math.abs(this.drift) >= o.idleDrift;
     const significant = this.estimates > 1 && Math.abs(this.drift) > 3 * Math.sqrt(this.driftVariance * this.driftWeight);
     // An offset must outlast a window: one seen only right after a start is often its artifact.

@@ -7,13 +7,14 @@
  * The decoder follows format changes mid-stream. Scratch buffers grow to the largest packet
  * seen and are then reused: steady decoding allocates nothing.
  */
-import { createDecoder, MAX_PACKET_FRAMES, type Decoder } from "../codec/index.js";
-import { framesIn, sameStreamFormat, type PcmFormat, type StreamFormat } from "../format.js";
+import { createDecoder, MAX_PACKET_FRAMES, opusPacketFrames, type Decoder } from "../codec/index.js";
+import { bytesPerSample, framesIn, sameStreamFormat, type PcmFormat, type StreamFormat } from "../format.js";
 import { remix } from "../audio/pcm.js";
 import { Resampler } from "../audio/resampler.js";
 import type { FrameFifo } from "./fifo.js";
 import type { BufferedPacket } from "./jitter-buffer.js";
 import type { SessionStats } from "./stats.js";
+import type { EncodedPacket } from "../transport.js";
 
 /** The resampler's half filter length, in input frames (its default). */
 const HALF_TAPS = 8;
@@ -129,4 +130,12 @@ export class StreamDecoder {
     if (this.decoded.length < need) this.decoded = new Int16Array(need);
     return this.decoded;
   }
+}
+
+/** Frames a packet holds at its own rate, read from its bytes (0: unreadable). */
+export function packetFrames(packet: EncodedPacket): number {
+  const f = packet.format;
+  if (f.codec === "opus") return opusPacketFrames(packet.payload, f.sampleRate);
+  if (f.channels < 1) return 0;
+  return Math.floor(packet.payload.length / (bytesPerSample[f.encoding ?? "s16"] * f.channels));
 }
