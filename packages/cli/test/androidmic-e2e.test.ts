@@ -59,7 +59,8 @@ async function roundTrip(c: Case): Promise<{ sent: Int16Array; received: Int16Ar
     JSON.stringify({
       transport: { use: "wifi", protocol: "androidmic", address: "127.0.0.1", port: 0, via: c.via, silenceTimeoutMs: 1000 },
       sink: { use: "wav", path: out },
-      audio: { sampleRate: c.sinkRate, channels: c.channels, targetMs: 100 },
+      // A deep buffer: these tests check the audio, not timing on a loaded machine.
+      audio: { sampleRate: c.sinkRate, channels: c.channels, targetMs: 300, maxMs: 3000 },
     }),
   );
   const statsPath = join(dir, "stats.json");
@@ -103,7 +104,7 @@ function isZeroFrame(samples: Int16Array, frame: number, channels: number): bool
 
 const encodings: SampleEncoding[] = ["u8", "s16", "s24", "s32", "f32"];
 
-describe("AndroidMic through the CLI, sink at the stream's rate: bit-exact after wire quantisation", { concurrency: 4 }, () => {
+describe("AndroidMic through the CLI, sink at the stream's rate: bit-exact after wire quantisation", { concurrency: 2 }, () => {
   for (const via of ["tcp", "udp"] as const)
     for (const encoding of encodings)
       for (const channels of [1, 2])

@@ -21,7 +21,7 @@ async function startSender(extra: string[]) {
 
 function writeConfig(dir: string, port: number, udpPort: number, sink: object): string {
   const path = join(dir, "phonemic.config.json");
-  writeFileSync(path, JSON.stringify({ transport: { use: "wifi", protocol: "womic", host: "127.0.0.1", port, udpPort }, sink, audio: { targetMs: 100 } }));
+  writeFileSync(path, JSON.stringify({ transport: { use: "wifi", protocol: "womic", host: "127.0.0.1", port, udpPort }, sink, audio: { targetMs: 300, maxMs: 3000 } }));
   return path;
 }
 
