@@ -24,10 +24,10 @@ export const configSchema = z
         channels: z.number().int().min(1).max(2).default(1),
         targetMs: z.number().min(0).max(2000).default(40),
         maxMs: z.number().min(20).max(10000).optional(),
-        sinkTargetMs: z.number().min(5).max(500).default(20),
+        sinkTargetMs: z.number().min(5).max(500).default(30),
       })
       .strict()
-      .default({ sampleRate: 48000, channels: 1, targetMs: 40, sinkTargetMs: 20 }),
+      .default({ sampleRate: 48000, channels: 1, targetMs: 40, sinkTargetMs: 30 }),
     verbose: z.boolean().default(false),
   })
   .strict();

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import {
   createSessionContainer,
   defaultMaxMs,
+  defaultPlayoutLoop,
   ListenSession,
   PluginRegistry,
   systemClock,
@@ -53,7 +54,7 @@ export async function runListen(
     settings: {
       format: { sampleRate: audio.sampleRate, channels: audio.channels },
       buffer: { targetMs: audio.targetMs, maxMs: Math.max(audio.maxMs ?? defaultMaxMs(audio.targetMs), audio.targetMs + 20) },
-      loop: { tickMs: 5, sinkTargetMs: audio.sinkTargetMs },
+      loop: { ...defaultPlayoutLoop, sinkTargetMs: audio.sinkTargetMs },
       once: opts.once,
     },
   });

@@ -132,3 +132,38 @@ test("with sinkRate but no rate control on the sink, the resampler corrects", ()
   assert.ok(Math.abs(stats.driftPpm - 500) < 20);
   assert.ok(![...sink.values].every(isPacketValue), "resampled: steps are smoothed");
 });
+
+/** A device that claims to pace but holds nothing (alsa-lib's `file` plugin over `null`). */
+class BottomlessDevice implements AudioSink {
+  readonly description = "bottomless";
+  readonly paced = true;
+  written = 0;
+  async open(f: PcmFormat): Promise<SinkInfo> {
+    return { format: f, where: "nowhere" };
+  }
+  write(frames: Int16Array): number {
+    this.written += frames.length;
+    return frames.length;
+  }
+  delayFrames(): number {
+    return 0;
+  }
+  xruns(): number {
+    return 0;
+  }
+  async close(): Promise<void> {}
+}
+
+test("a paced sink that holds nothing is fed at the PC clock's pace, not as fast as it is asked", () => {
+  const clock = new FakeClock();
+  const sink = new BottomlessDevice();
+  const stats = new SessionStats();
+  const playout = new Playout({ targetMs: 40, maxMs: 104, format }, clock, stats);
+  const loop = new PlayoutLoop(playout, sink, format, clock, stats, { tickMs: 5, sinkTargetMs: 20 });
+  for (let ms = 0; ms < 10_000; ms += 5) {
+    clock.t += 5;
+    loop.tick();
+  }
+  // 10 s at 8 kHz, plus at most the two sink targets of head start the guard allows.
+  assert.ok(sink.written >= 80_000 && sink.written <= 80_000 + 2 * 160, `${sink.written} frames for 10 s`);
+});

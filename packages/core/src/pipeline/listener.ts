@@ -50,7 +50,10 @@ export async function listen(p: ListenParams): Promise<ListenResult> {
   const playout = new Playout({ ...p.buffer, format: info.format }, p.clock, p.stats);
   const loop = new PlayoutLoop(playout, sink, info.format, p.clock, p.stats, p.loop ?? defaultPlayoutLoop);
   const packets: PacketSink = {
-    packet: (packet) => playout.receive(packet),
+    packet: (packet) => {
+      playout.receive(packet);
+      loop.kick();
+    },
     malformed: (reason) => {
       p.stats.malformed(reason);
       logger.debug(`skipped a packet: ${reason}`);

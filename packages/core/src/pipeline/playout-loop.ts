@@ -1,8 +1,13 @@
 /**
- * Feeds the sink from the playout on a timer. A paced sink (a sound card) is topped up to
- * `sinkTargetMs` of queued audio, so its own clock sets the pace; an unpaced sink (a file) is
- * given audio at the stream rate by the PC's clock, as a device would consume it. Either way,
- * latency, drift and underruns mean the same thing whatever the sink.
+ * Feeds the sink from the playout. A paced sink (a sound card) is topped up to `sinkTargetMs` of
+ * queued audio, so its own clock sets the pace; an unpaced sink (a file) is given audio at the
+ * stream rate by the PC's clock, as a device would consume it. Either way, latency, drift and
+ * underruns mean the same thing whatever the sink.
+ *
+ * When: on every packet arrival (`kick`), and otherwise from a fallback timer set to fire just
+ * before a paced sink would run low. While packets flow the timer never fires, so the process
+ * wakes about once per packet instead of every few milliseconds — each wake-up of the event
+ * loop costs far more CPU than the audio work done in it.
  *
  * Drift is corrected by the playout's resampler, which works with every sink. With `sinkRate`,
  * a sink that can nudge its own clock (snd-aloop's "PCM Rate Shift 100000") follows the phone
@@ -16,15 +21,19 @@ import type { SessionStats } from "./stats.js";
 
 /** Timing of the feed. */
 export interface PlayoutLoopOptions {
-  /** How often the sink is fed, in ms. */
+  /** Shortest wait of the fallback timer, in ms. */
   readonly tickMs: number;
-  /** Audio kept queued in a paced sink, in ms. */
+  /** Audio kept queued in a paced sink, in ms: more than one packet's worth, as it is refilled per packet. */
   readonly sinkTargetMs: number;
+  /** The fallback timer fires when a paced sink would hold only this much, in ms. */
+  readonly lowWaterMs?: number;
+  /** The fallback timer's wait for an unpaced sink, in ms. */
+  readonly idleTickMs?: number;
   /** Correct drift with the sink's own clock when it has a rate control, instead of resampling. */
   readonly sinkRate?: boolean;
 }
 
-export const defaultPlayoutLoop: PlayoutLoopOptions = { tickMs: 5, sinkTargetMs: 20 };
+export const defaultPlayoutLoop: PlayoutLoopOptions = { tickMs: 5, sinkTargetMs: 30, lowWaterMs: 8, idleTickMs: 20 };
 
 /** Most audio written in one tick, so a stalled event loop catches up in bounded steps. */
 const MAX_TICK_MS = 200;
@@ -50,11 +59,36 @@ export class PlayoutLoop {
     this.scratch = new Int16Array(framesIn(MAX_TICK_MS, format.sampleRate) * format.channels);
   }
 
+  private running = false;
+  private paceAnchorMs = 0;
+  private pacedFed = 0;
+  private readonly onTimer = () => this.kick();
+
   /** Starts feeding the sink. */
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
     this.begin();
-    this.timer = setInterval(() => this.tick(), this.options.tickMs);
+    this.kick();
+  }
+
+  /** Feeds the sink now and re-arms the fallback timer; call it when a packet arrives. */
+  kick(): void {
+    if (!this.running) return;
+    this.tick();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, this.fallbackMs());
+  }
+
+  /** How long until the sink needs feeding if no packet comes. */
+  private fallbackMs(): number {
+    const o = this.options;
+    if (!this.sink.paced) return o.idleTickMs ?? 20;
+    const held = this.sink.delayFrames();
+    // Empty: just underran, or a device that does not hold audio (fed by the PC clock above).
+    if (held === 0) return 2 * o.tickMs;
+    const heldMs = (held * 1000) / this.format.sampleRate;
+    return Math.max(o.tickMs, Math.min(heldMs - (o.lowWaterMs ?? 8), o.sinkTargetMs));
   }
 
   /** Feeds whatever the sink is due now (exposed for simulated-time tests: no `start` needed). */
@@ -64,7 +98,16 @@ export class PlayoutLoop {
     const delay = this.sink.delayFrames();
     let want: number;
     if (this.sink.paced) {
-      want = framesIn(this.options.sinkTargetMs, rate) - delay;
+      const target = framesIn(this.options.sinkTargetMs, rate);
+      want = target - delay;
+      // A "paced" device that holds nothing it is given (alsa-lib's file and null plugins) would
+      // be fed without end: bound it by the PC clock until the device shows it holds audio.
+      const now = this.clock.now();
+      if (delay > 0) {
+        this.paceAnchorMs = now;
+        this.pacedFed = 0;
+      }
+      want = Math.min(want, Math.floor(((now - this.paceAnchorMs) * rate) / 1000) + 2 * target - this.pacedFed);
     } else {
       want = Math.floor(((this.clock.now() - this.startMs) * rate) / 1000) - this.framesFed;
     }
@@ -74,6 +117,7 @@ export class PlayoutLoop {
     this.playout.pull(this.scratch, want, this.sink.paced ? delay : -want);
     const taken = this.sink.write(this.scratch.subarray(0, want * this.format.channels));
     this.framesFed += want;
+    this.pacedFed += want;
     this.stats.sinkXruns = this.sink.xruns();
     if (taken < want) this.stats.overflowDrops++;
     if (this.playout.driftControl === "external") this.steerSink();
@@ -81,15 +125,16 @@ export class PlayoutLoop {
 
   /** Stops feeding. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     if (this.playout.driftControl === "external") this.sink.setRateRatio?.(1);
   }
 
   private begin(): void {
     this.begun = true;
-    this.startMs = this.clock.now();
-    this.framesFed = 0;
+    this.startMs = this.paceAnchorMs = this.clock.now();
+    this.framesFed = this.pacedFed = 0;
     if (this.options.sinkRate && this.sink.setRateRatio?.(1)) {
       this.playout.driftControl = "external";
       this.sentRatio = 1;
