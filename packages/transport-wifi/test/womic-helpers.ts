@@ -12,7 +12,7 @@ export interface SeedTrace {
   udp: { datagrams: { size: number; first32Hex: string; len: number; seq: number; timestampMs: number; volume: number; opusToc: string }[] };
 }
 export const seed: SeedTrace = JSON.parse(
-  readFileSync(new URL("../../../../../shared/fixtures/womic-seed-trace.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../test/fixtures/womic-seed-trace.json", import.meta.url), "utf8"),
 ) as SeedTrace;
 
 /** "65 00000006 0404" -> bytes. */
