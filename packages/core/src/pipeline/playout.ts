@@ -17,10 +17,11 @@
  *   while starved are not concealed.
  * - While playing, the regulator holds the mean wait at targetMs (see drift-regulator.ts).
  * - A missing packet whose turn comes is concealed (Opus FEC from the next packet, else PLC, or a
- *   faded PCM repeat). On a link seen losing packets, so are up to 60 ms when nothing at all is
- *   buffered (consecutive losses with jitter): a concealment keeps the latency, a rebuffer would
- *   add silence and then latency. Otherwise an empty buffer is an underrun: silence, and
- *   pre-buffering again. A packet arriving after its turn is dropped as late.
+ *   faded PCM repeat). On a link that numbers its packets (UDP), so are up to 100 ms when nothing
+ *   at all is buffered (a burst of losses, or packets delayed past the target): a concealment
+ *   keeps the latency, a rebuffer would add silence and then latency. Beyond that, or on a link
+ *   that loses nothing (TCP), an empty buffer is an underrun: silence, and pre-buffering again.
+ *   A packet arriving after its turn is dropped as late.
  * - When the buffer stays dry longer than gapMs (phone locked, app paused), that is a
  *   discontinuity, not an underrun: the restart also drops the backlog that queued during the gap
  *   beyond one packet over the start level (staleDrops), so stale audio is neither replayed nor
@@ -43,11 +44,11 @@ import { packetFrames, StreamDecoder } from "./stream-decoder.js";
 export { defaultMaxMs, defaultPlayout, type DriftControl, type PlayoutOptions } from "./playout-options.js";
 
 /**
- * Concealment that bridges an empty buffer on a lossy link before it counts as an underrun, ms.
+ * Concealment that bridges an empty buffer on a numbered link before it counts as an underrun, ms.
  * Opus PLC fades out over about this long; up to then, concealing keeps the timeline (and so the
  * latency), where a rebuffer would add silence and then latency.
  */
-const BRIDGE_MS = 60;
+const BRIDGE_MS = 100;
 
 export class Playout {
   /** Where drift correction goes now; a loop steering the sink's clock sets "external". */
@@ -227,7 +228,7 @@ export class Playout {
       return;
     }
     if (this.state === "draining") return this.endStream();
-    if (this.sender.lossy(this.nowMs) && this.decoder.ready && this.bridgedMs < BRIDGE_MS) {
+    if (this.sender.sequenced && this.decoder.ready && this.bridgedMs < BRIDGE_MS) {
       // Counted as lost once the stream goes on; if it ended instead, this was its fade-out.
       this.jitter.skip();
       this.bridgedMs += this.backlog.packetMs;
