@@ -1,7 +1,5 @@
 #include "hw.h"
 
-#include <algorithm>
-
 namespace phonemic {
 
 namespace {
@@ -76,13 +74,14 @@ int Configure(snd_pcm_t* pcm, const Request& request, Applied* applied, std::str
   snd_pcm_hw_params_get_period_size(hw.p, &applied->period_frames, nullptr);
   snd_pcm_hw_params_get_buffer_size(hw.p, &applied->buffer_frames);
 
-  // Start once half the buffer is queued (at least one period): starting on the first period
-  // would underrun at once when the next packet is a little late, while waiting for a full
-  // buffer would never start if the pipeline keeps less queued than that.
+  // Start as soon as anything is queued. How much stays queued is the pipeline's choice (its
+  // sinkTargetMs, which may be well under half of a large buffer); any higher threshold is
+  // never reached when the pipeline keeps less than that, and the device would sit prepared
+  // and silent for good. The writer hands over a whole period at a time, and the pipeline
+  // writes its full target at once, so the device does not start on a sliver.
   SwParams sw;
   if ((err = snd_pcm_sw_params_current(pcm, sw.p)) < 0) return Fail(err, what, "sw params");
-  snd_pcm_uframes_t start = std::max(applied->period_frames, applied->buffer_frames / 2);
-  snd_pcm_sw_params_set_start_threshold(pcm, sw.p, start);
+  snd_pcm_sw_params_set_start_threshold(pcm, sw.p, 1);
   snd_pcm_sw_params_set_avail_min(pcm, sw.p, applied->period_frames);
   if ((err = snd_pcm_sw_params(pcm, sw.p)) < 0) return Fail(err, what, "software parameters");
   return 0;
