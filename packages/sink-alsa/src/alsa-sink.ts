@@ -140,7 +140,7 @@ export class AlsaSink implements AudioSink {
       );
     }
     logger.debug(`${name}: period ${applied.periodFrames} frames, buffer ${applied.bufferFrames} frames`);
-    const where = capture ? `record from ${capture}` : `playing to ${name}`;
+    const where = capture ? `${name}; record from ${capture}` : name; // "audio goes to …"
     logger.info(capture ? `playing into ${name}; other programs can record the phone from ${capture}` : `playing to ${name}`);
     return { format, where };
   }

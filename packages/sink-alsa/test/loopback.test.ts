@@ -19,7 +19,7 @@ test("without a device option, plays into the first free playback subdevice", as
   const lines: string[] = [];
   const sink = new AlsaSink({}, { logger: recordingLogger(lines), binding });
   const info = await sink.open(stereo, signal());
-  assert.equal(info.where, "record from hw:Loopback,1,2");
+  assert.equal(info.where, "hw:Loopback,0,2; record from hw:Loopback,1,2");
   assert.deepEqual(info.format, stereo);
   assert.equal(binding.opened[0]!.name, "hw:Loopback,0,2");
   assert.ok(lines.some((l) => l.includes("record the phone from hw:Loopback,1,2")), lines.join("\n"));
@@ -46,7 +46,7 @@ test("a named device that is busy says so, without trying others", async () => {
 test("a named loopback device tells where to record from", async () => {
   const binding = fakeBinding({ cards: [loopbackCard] });
   const sink = new AlsaSink({ device: "hw:Loopback,1,4" }, { logger: silentLogger, binding });
-  assert.equal((await sink.open(stereo, signal())).where, "record from hw:Loopback,0,4");
+  assert.equal((await sink.open(stereo, signal())).where, "hw:Loopback,1,4; record from hw:Loopback,0,4");
 });
 
 test("no Loopback card: DeviceError telling how to load snd-aloop", async () => {
