@@ -6,7 +6,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  AudioSink,
   createSessionContainer,
+  Transport,
   defaultMaxMs,
   defaultPlayoutLoop,
   ListenSession,
@@ -59,6 +61,9 @@ export async function runListen(
     },
   });
   try {
+    // Build the plugins first, so a factory's own error reaches the user unwrapped.
+    container.resolve(Transport);
+    container.resolve(AudioSink);
     const session = container.resolve(ListenSession);
     const result = await session.run(opts.signal);
     return { result, stats: session.stats.snapshot() };

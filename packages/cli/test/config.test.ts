@@ -18,6 +18,7 @@ const cases: { name: string; file: string; text: string; expect: RegExp }[] = [
   { name: "wrong sink option type (yaml)", file: ".phonemicrc.yaml", text: "transport:\n  use: wifi\n  protocol: womic\n  host: h\nsink:\n  use: wav\n  path: 12\n", expect: /sink\.path/ },
   { name: "unknown plugin", file: "phonemic.config.json", text: '{ "transport": { "use": "no-such-plugin-xyz" } }', expect: /transport\.use: cannot load the transport plugin "no-such-plugin-xyz"/ },
   { name: "sink used as transport", file: ".phonemicrc.json", text: '{ "transport": { "use": "wav" } }', expect: /"wav" is a sink plugin/ },
+  { name: "a transport not available yet", file: ".phonemicrc.json", text: '{ "transport": { "use": "bluetooth" }, "sink": { "use": "null" } }', expect: /bluetooth transport is not available/ },
   { name: "not JSON", file: ".phonemicrc.json", text: "{ transport: ", expect: /cannot read config|JSON/ },
   { name: "missing transport", file: ".phonemicrc.json", text: '{ "sink": { "use": "null" } }', expect: /transport/ },
 ];
