@@ -1,5 +1,6 @@
 #include "writer.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "alsa_log.h"
@@ -11,6 +12,7 @@ Writer::Writer(snd_pcm_t* pcm, unsigned channels, size_t ring_frames, size_t per
     : pcm_(pcm),
       period_frames_(period_frames),
       period_(std::chrono::microseconds(1000000ull * period_frames / rate)),
+      rate_(rate),
       ring_(ring_frames, channels) {}
 
 Writer::~Writer() { Stop(false); }
@@ -30,7 +32,20 @@ size_t Writer::Write(const int16_t* samples, size_t frames) {
 
 int64_t Writer::DelayFrames() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<int64_t>(ring_.Size()) + device_delay_;
+  int64_t device = device_delay_;
+  if (device_running_ && device > 0) {
+    auto since = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - delay_at_);
+    device = std::max<int64_t>(0, device - since.count() * int64_t(rate_) / 1000000);
+  }
+  return static_cast<int64_t>(ring_.Size()) + device;
+}
+
+void Writer::Publish(snd_pcm_sframes_t delay, bool running,
+                     std::chrono::steady_clock::time_point at) {
+  device_delay_ = delay;
+  device_running_ = running;
+  delay_at_ = at;
 }
 
 uint32_t Writer::Xruns() {
@@ -68,9 +83,11 @@ void Writer::Run() {
       if (!woken) {
         // Idle: the device keeps playing what it holds, so its delay shrinks; republish it.
         lock.unlock();
-        snd_pcm_sframes_t delay = DeviceDelay();
+        bool running = false;
+        auto at = std::chrono::steady_clock::now();
+        snd_pcm_sframes_t delay = DeviceDelay(&running);
         lock.lock();
-        device_delay_ = delay;
+        Publish(delay, running, at);
       }
       continue;
     }
@@ -78,7 +95,9 @@ void Writer::Run() {
     if (frames > period_frames_) frames = period_frames_;
     lock.unlock();
     snd_pcm_sframes_t written = WriteRecovering(span, frames);
-    snd_pcm_sframes_t delay = written >= 0 ? DeviceDelay() : 0;
+    bool running = false;
+    auto at = std::chrono::steady_clock::now();
+    snd_pcm_sframes_t delay = written >= 0 ? DeviceDelay(&running) : 0;
     lock.lock();
     if (written < 0) {
       std::string detail = LastAlsaMessage();
@@ -88,7 +107,7 @@ void Writer::Run() {
       break;
     }
     ring_.Consume(size_t(written));
-    device_delay_ = delay;
+    Publish(delay, running, at);
   }
 }
 
@@ -122,10 +141,12 @@ void Writer::CountXrun() {
   ++xruns_;
 }
 
-snd_pcm_sframes_t Writer::DeviceDelay() {
+snd_pcm_sframes_t Writer::DeviceDelay(bool* running) {
   snd_pcm_sframes_t delay = 0;
   // Fails while the device is in underrun; it then holds nothing worth counting.
   if (snd_pcm_delay(pcm_, &delay) < 0 || delay < 0) return 0;
+  // Only a running device plays its queue down; a prepared one holds it until it starts.
+  *running = snd_pcm_state(pcm_) == SND_PCM_STATE_RUNNING;
   return delay;
 }
 

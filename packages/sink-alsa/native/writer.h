@@ -6,7 +6,10 @@
 // looked hungry would spin. Underruns on a real device are left to the device and counted.
 //
 // Only this thread calls alsa-lib on the PCM while it runs, including snd_pcm_delay; it
-// publishes the delay after each write and after each idle wait of about one period.
+// publishes the delay after each write and after each idle wait of about one period, and
+// DelayFrames() counts down from it what a running device has played since, so the JS thread
+// never sees a delay up to a period too high (and so never lets the device run dry thinking
+// it still holds audio).
 #pragma once
 
 #include <alsa/asoundlib.h>
@@ -31,7 +34,7 @@ class Writer {
   void Start();
   // JS thread: queues frames; returns how many fitted. 0 once stopping or failed.
   size_t Write(const int16_t* samples, size_t frames);
-  // Frames queued in the ring plus the device's last reported delay.
+  // Frames queued in the ring plus the device's delay (its last report, less the time since).
   int64_t DelayFrames();
   uint32_t Xruns();
   // Why the thread gave up, or "" while healthy.
@@ -45,18 +48,23 @@ class Writer {
 
   void Run();
   snd_pcm_sframes_t WriteRecovering(const int16_t* samples, size_t frames);
-  snd_pcm_sframes_t DeviceDelay();
+  snd_pcm_sframes_t DeviceDelay(bool* running);
+  // Records a delay measured by DeviceDelay(); call with mutex_ held.
+  void Publish(snd_pcm_sframes_t delay, bool running, std::chrono::steady_clock::time_point at);
   void CountXrun();
 
   snd_pcm_t* pcm_;
   size_t period_frames_;
   std::chrono::microseconds period_;
+  unsigned rate_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
   Ring ring_;
   Mode mode_ = Mode::kRun;
   int64_t device_delay_ = 0;
+  bool device_running_ = false;
+  std::chrono::steady_clock::time_point delay_at_;
   uint32_t xruns_ = 0;
   std::string failure_;
   std::thread thread_;
