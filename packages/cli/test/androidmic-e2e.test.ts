@@ -115,7 +115,10 @@ describe("AndroidMic through the CLI, sink at the stream's rate: bit-exact after
             // Silence the receiver inserted (pre-buffering; an underrun on a loaded machine) is
             // not the sent audio: take it out, then every sample must match.
             const audio = withoutSilence(r.received, channels);
-            assert.equal(audio.length, expected.length, "every sent frame arrived once");
+            // UDP never says the stream ended: the receiver fades out on concealment (≤ 100 ms)
+            // after the last packet. Over TCP, nothing but the sent audio may come out.
+            const extra = via === "udp" ? Math.round(rate * 0.1) * channels : 0;
+            assert.ok(audio.length >= expected.length && audio.length <= expected.length + extra, `${audio.length} samples for ${expected.length} sent`);
             assert.equal(mismatches(audio, expected, 0), 0);
             assert.equal(r.stats.packetsLost, 0);
             assert.equal(r.stats.packetsMalformed, 0);
