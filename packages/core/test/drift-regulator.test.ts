@@ -91,3 +91,81 @@ test("a stalled sink (no pull for over 100 ms) restarts the measurement", () => 
   assert.ok(Math.abs(reg.driftPpm) < 1, `estimated ${reg.driftPpm} ppm`);
   assert.ok(waitMs < 300, "and the excess is being caught up");
 });
+
+test("packets read late after a stall (their waits read short for over a window) are not taken for drift", () => {
+  // What a slow machine does at 600 ms: the event loop stalls 272 ms, the sink runs dry for 80 ms
+  // (every later wait is 80 ms longer), and for 1.5 s the listener reads packets late, catching
+  // up on a backlog that was 600 ms long: their arrival times are that much late.
+  const reg = new DriftRegulator(600);
+  reg.start(0);
+  let waitMs = 600;
+  const stallEnd = 2272;
+  let maxRatio = 1;
+  for (let t = 5; t <= 30_000; t += 5) {
+    if (t > 2000 && t < stallEnd) continue;
+    if (t === stallEnd) waitMs += 80;
+    waitMs -= (reg.ratio - 1) * 5;
+    if (t % 20 === 0) {
+      const readLateMs = t >= stallEnd ? Math.max(0, 600 * (1 - (t - stallEnd) / 1500)) : 0;
+      reg.sample(waitMs - readLateMs, t);
+    }
+    reg.tick(t);
+    maxRatio = Math.max(maxRatio, reg.ratio);
+  }
+  assert.ok(Math.abs(reg.driftPpm) < 20, `estimated ${reg.driftPpm} ppm`);
+  assert.ok(Math.abs(waitMs - 600) < 10, `the 80 ms the sink lost are caught up (wait ${waitMs.toFixed(1)} ms)`);
+  // Draining 80 ms needs a speed up, not the cap held for seconds on a phantom drift.
+  assert.ok(maxRatio < 1.015, `fastest speed ${maxRatio}`);
+});
+
+test("a sender held up for over a second just after the start (its packets late, then in a burst) is jitter: the speed stays exactly 1", () => {
+  // Shared clocks, so nothing to correct: for the first 1.2 s of playback every packet comes up
+  // to 600 ms late (the lateness shrinking as the sender catches up), then all is on time.
+  const reg = new DriftRegulator(600);
+  reg.start(0);
+  let maxOff = 0;
+  for (let t = 5; t <= 30_000; t += 5) {
+    if (t % 20 === 0) reg.sample(600 - Math.max(0, 600 * (1 - t / 1200)), t);
+    reg.tick(t);
+    maxOff = Math.max(maxOff, Math.abs(reg.ratio - 1));
+  }
+  assert.equal(maxOff, 0, "never resampled");
+  assert.ok(Math.abs(reg.driftPpm) < 20, `estimated ${reg.driftPpm} ppm`);
+});
+
+test("a paced sink fed late (a 90 ms stall every 3 s, then one big pull) does not disturb the drift estimate: latency, not the wait, lies on the line", () => {
+  // A sender 300 ppm fast. After each stall the packets pulled in the catch-up waited up to
+  // 90 ms longer in the playout and wait that much less in the sink: heard at the same time.
+  const reg = new DriftRegulator(600);
+  reg.start(0);
+  let waitMs = 600;
+  const estimates: number[] = [];
+  for (let t = 5; t <= 60_000; t += 5) {
+    waitMs += (300e-6 - (reg.ratio - 1)) * 5;
+    const sinceStall = t % 3000;
+    if (sinceStall > 0 && sinceStall < 90) continue;
+    if (t % 20 === 0) {
+      const lateMs = sinceStall < 180 ? Math.max(0, 90 - (sinceStall - 90)) : 0;
+      reg.sample(waitMs + lateMs, t, 230 - lateMs);
+    }
+    reg.tick(t);
+    if (t % 1000 === 0 && t >= 10_000) estimates.push(reg.driftPpm);
+  }
+  const worst = Math.max(...estimates.map((e) => Math.abs(e - 300)));
+  assert.ok(worst < 30, `estimates from 10 s on within ${worst.toFixed(1)} ppm of 300`);
+  assert.ok(Math.abs(waitMs - 600) < 5, `wait ${waitMs.toFixed(1)} ms`);
+});
+
+test("a machine slow for the first seconds of a stream (every packet read a little late, less so each second) does not make the speed leave 1 while the stream is short", () => {
+  // Shared clocks. For 6 s every packet is read 3 ms late at first, shrinking to on time: each
+  // window's least-held packet looks 0.5 ms later than the last, a slope of 500 ppm.
+  const reg = new DriftRegulator(600);
+  reg.start(0);
+  let maxOff = 0;
+  for (let t = 5; t <= 9_000; t += 5) {
+    if (t % 20 === 0) reg.sample(600 - Math.max(0, 3 * (1 - t / 6000)), t, 250);
+    reg.tick(t);
+    maxOff = Math.max(maxOff, Math.abs(reg.ratio - 1));
+  }
+  assert.equal(maxOff, 0, "never resampled");
+});

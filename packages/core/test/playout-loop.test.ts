@@ -167,3 +167,72 @@ test("a paced sink that holds nothing is fed at the PC clock's pace, not as fast
   // 10 s at 8 kHz, plus at most the two sink targets of head start the guard allows.
   assert.ok(sink.written >= 80_000 && sink.written <= 80_000 + 2 * 160, `${sink.written} frames for 10 s`);
 });
+
+test("between packets, a paced sink is refilled early enough for the timers this machine has", () => {
+  // No phone: the loop keeps the device fed with silence from its fallback timer alone, and on
+  // this machine every timer fires 60 ms late. Waking when the device still holds half of its
+  // 100 ms starves it at every firing; the loop learns the lateness and wakes that much earlier.
+  const clock = new FakeClock();
+  const sink = new FakeDevice(true, clock);
+  const stats = new SessionStats();
+  const playout = new Playout({ targetMs: 40, maxMs: 104, format }, clock, stats);
+  const pending: { at: number; fire: () => void }[] = [];
+  const lateTimers = {
+    set: (fire: () => void, ms: number) => pending.push({ at: clock.t + ms + 60, fire }),
+    clear: () => void pending.splice(0),
+  };
+  const loop = new PlayoutLoop(playout, sink, format, clock, stats, { tickMs: 5, sinkTargetMs: 100, lowWaterMs: 8 }, lateTimers);
+  loop.start();
+  while (clock.t < 20_000) {
+    const next = pending.shift()!;
+    clock.t = next.at;
+    next.fire();
+  }
+  loop.stop();
+  assert.ok(sink.xrunCount <= 1, `the device ran dry ${sink.xrunCount} times in 20 s`);
+  assert.ok(stats.framesWritten >= 19.9 * 8000, `${stats.framesWritten} frames of silence for 20 s`);
+});
+
+test("after the phone's last packet, one stall of the event loop costs none of the queued audio", () => {
+  // Packets wake the loop every 20 ms for 2 s; then the timer alone plays out the end, and the
+  // first time it fires the event loop is 120 ms late. The 300 ms queued in the device cover
+  // that, but only if the timer does not wait until the device is nearly empty.
+  const clock = new FakeClock();
+  const sink = new FakeDevice(true, clock);
+  const stats = new SessionStats();
+  const playout = new Playout({ targetMs: 40, maxMs: 104, format }, clock, stats);
+  let timer: { at: number; fire: () => void } | undefined;
+  let stalls = 0;
+  const LAST = 99;
+  const timers = {
+    set: (fire: () => void, ms: number) => {
+      const stall = clock.t >= LAST * 20 && stalls++ === 0 ? 120 : 0;
+      timer = { at: clock.t + ms + stall, fire };
+    },
+    clear: () => void (timer = undefined),
+  };
+  const loop = new PlayoutLoop(playout, sink, format, clock, stats, { tickMs: 5, sinkTargetMs: 300, lowWaterMs: 8 }, timers);
+  const payload = new Uint8Array(320);
+  const samples = new Int16Array(payload.buffer);
+  loop.start();
+  let next = 0;
+  while (clock.t < 4000) {
+    if (next <= LAST && (!timer || next * 20 <= timer.at)) {
+      clock.t = next * 20;
+      samples.fill(1000 + 7 * next);
+      playout.receive({ format: pcm8k, payload, seq: next, arrivalMs: clock.t });
+      if (next === LAST) playout.endOfStream();
+      next++;
+      loop.kick();
+    } else {
+      const due = timer!;
+      timer = undefined;
+      clock.t = due.at;
+      due.fire();
+    }
+  }
+  loop.stop();
+  assert.ok(stalls > 0, "the stall happened");
+  assert.ok(sink.values.has(1000 + 7 * LAST), "the last packet reached the device");
+  assert.equal(sink.xrunCount, 0, `the device ran dry ${sink.xrunCount} time(s)`);
+});

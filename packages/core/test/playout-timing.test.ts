@@ -192,6 +192,20 @@ const rows: Row[] = [
     },
   },
   {
+    kind: "the phone pauses 2 s and numbers on from where it stopped: the bridge into the pause costs no audio after it",
+    scenario: { durationMs: 20_000, network: silentBetween(10_000, 12_000), seq: (i) => (i < 500 ? i : i - 100) & 0xffff },
+    check: (r, s) => {
+      assert.equal(s.discontinuities, 1);
+      assert.equal(s.underruns, 0);
+      assert.equal(s.packetsLate, 0, "the first packets after the pause are not late");
+      assert.equal(s.packetsLost, 0, "nor was anything lost: the phone sent nothing");
+      const i = r.heard.indexOf(1000 + 499);
+      assert.equal(packet(r.heard[i + 1]!), 600, "the next audio is the first packet after the pause");
+      assert.equal(r.heard.length, r.sent - 100);
+      assert.deepEqual(latencyRange(r.stats), [40, 40], "the pause is not carried as latency");
+    },
+  },
+  {
     kind: "long gap whose packets the network releases at once when it ends: the stale backlog is dropped",
     scenario: { durationMs: 20_000, network: heldUntil(10_000, 12_000) },
     check: (r, s) => {

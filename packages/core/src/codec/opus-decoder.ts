@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { ErrorName, PhonemicError } from "../errors.js";
 import type { StreamFormat } from "../format.js";
 import { MAX_PACKET_FRAMES, type Decoder } from "./decoder.js";
@@ -37,13 +38,26 @@ const RESET_STATE = 4028;
 const MAX_PACKET_BYTES = 4000;
 let shared: OpusWasm | undefined;
 
-/** Compiles the shared module now rather than on the first packet (which would stall it). */
+/**
+ * Compiles the shared module now, every function of it, rather than on the first packet. V8
+ * compiles a module's functions lazily, each on its first call by default: that stalled the
+ * first packets of a stream for 0.3–0.8 s on a slow machine, long enough to starve the sink.
+ */
 export function opusWasm(): OpusWasm {
   if (shared) return shared;
   const dir = dirname(createRequire(import.meta.url).resolve("@evan/opus/package.json"));
   const simdProbe = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11);
   const file = WebAssembly.validate(simdProbe) ? "simd.wasm" : "opus.wasm";
-  const module = new WebAssembly.Module(readFileSync(join(dir, "wasm", file)));
+  const bytes = readFileSync(join(dir, "wasm", file));
+  // Left alone when the user chose a setting for the process (node --[no-]wasm-lazy-compilation).
+  const userChose = /wasm-lazy-compilation/.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`);
+  if (!userChose) setFlagsFromString("--no-wasm-lazy-compilation");
+  let module: object;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } finally {
+    if (!userChose) setFlagsFromString("--wasm-lazy-compilation");
+  }
   const noop = () => 0;
   const instance = new WebAssembly.Instance(module, {
     wasi_snapshot_preview1: { fd_seek: noop, fd_write: noop, fd_close: noop, proc_exit: noop },

@@ -157,6 +157,12 @@ export class JitterBuffer {
     this.started = true;
   }
 
+  /** Takes back the last `count` skips while nothing is buffered: those numbers may still come. */
+  unskip(count: number): void {
+    if (this.head === undefined || this.count > 0) return;
+    this.head = (this.head - count) & 0xffff;
+  }
+
   /** Returns a taken packet's memory to the pool. */
   release(packet: BufferedPacket): void {
     this.pool.push(packet);

@@ -4,10 +4,13 @@
  * stream rate by the PC's clock, as a device would consume it. Either way, latency, drift and
  * underruns mean the same thing whatever the sink.
  *
- * When: on every packet arrival (`kick`), and otherwise from a fallback timer set to fire just
- * before a paced sink would run low. While packets flow the timer never fires, so the process
- * wakes about once per packet instead of every few milliseconds — each wake-up of the event
- * loop costs far more CPU than the audio work done in it.
+ * When: on every packet arrival (`kick`), and otherwise from a fallback timer set to fire
+ * before a paced sink runs low. While packets flow the timer never fires, so the process wakes
+ * about once per packet instead of every few milliseconds — each wake-up of the event loop costs
+ * far more CPU than the audio work done in it. The timer fires once the sink has played half of
+ * `sinkTargetMs`, or earlier when `lowWaterMs` plus how late this machine's timers have lately
+ * fired is more: after the phone's last packet the timer alone plays out the end of the stream,
+ * and a stall of the event loop then must cost no audio that the sink's queue could cover.
  *
  * Drift is corrected by the playout's resampler, which works with every sink. With `sinkRate`,
  * a sink that can nudge its own clock (snd-aloop's "PCM Rate Shift 100000") follows the phone
@@ -25,7 +28,7 @@ export interface PlayoutLoopOptions {
   readonly tickMs: number;
   /** Audio kept queued in a paced sink, in ms: more than one packet's worth, as it is refilled per packet. */
   readonly sinkTargetMs: number;
-  /** The fallback timer fires when a paced sink would hold only this much, in ms. */
+  /** The fallback timer fires when a paced sink holds this much plus recent timer lateness (or half its target, if more), in ms. */
   readonly lowWaterMs?: number;
   /** The fallback timer's wait for an unpaced sink, in ms. */
   readonly idleTickMs?: number;
@@ -39,9 +42,25 @@ export const defaultPlayoutLoop: PlayoutLoopOptions = { tickMs: 5, sinkTargetMs:
 const MAX_TICK_MS = 200;
 /** Smallest change worth sending to a sink's rate control (snd-aloop's step is 1e-5). */
 const RATE_STEP = 1e-5;
+/** How much of the timer lateness seen so far is still counted after each on-time firing. */
+const LATE_KEEP = 0.98;
+
+/** The timer the loop sleeps on (tests pass a simulated one). */
+export interface LoopTimer {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimer: LoopTimer = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export class PlayoutLoop {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  /** When the fallback timer should fire, and how late timers have lately fired, ms. */
+  private dueMs = 0;
+  private lateMs = 0;
   private readonly scratch: Int16Array;
   private startMs = 0;
   private framesFed = 0;
@@ -55,6 +74,7 @@ export class PlayoutLoop {
     private readonly clock: Clock,
     private readonly stats: SessionStats,
     private readonly options: PlayoutLoopOptions = defaultPlayoutLoop,
+    private readonly timers: LoopTimer = realTimer,
   ) {
     this.scratch = new Int16Array(framesIn(MAX_TICK_MS, format.sampleRate) * format.channels);
   }
@@ -62,7 +82,10 @@ export class PlayoutLoop {
   private running = false;
   private paceAnchorMs = 0;
   private pacedFed = 0;
-  private readonly onTimer = () => this.kick();
+  private readonly onTimer = () => {
+    this.lateMs = Math.max(this.clock.now() - this.dueMs, this.lateMs * LATE_KEEP);
+    this.kick();
+  };
 
   /** Starts feeding the sink. */
   start(): void {
@@ -76,8 +99,10 @@ export class PlayoutLoop {
   kick(): void {
     if (!this.running) return;
     this.tick();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, this.fallbackMs());
+    this.timers.clear(this.timer);
+    const waitMs = this.fallbackMs();
+    this.dueMs = this.clock.now() + waitMs;
+    this.timer = this.timers.set(this.onTimer, waitMs);
   }
 
   /** How long until the sink needs feeding if no packet comes. */
@@ -88,7 +113,8 @@ export class PlayoutLoop {
     // Empty: just underran, or a device that does not hold audio (fed by the PC clock above).
     if (held === 0) return 2 * o.tickMs;
     const heldMs = (held * 1000) / this.format.sampleRate;
-    return Math.max(o.tickMs, Math.min(heldMs - (o.lowWaterMs ?? 8), o.sinkTargetMs));
+    const marginMs = Math.max(o.sinkTargetMs / 2, (o.lowWaterMs ?? 8) + Math.min(this.lateMs, o.sinkTargetMs));
+    return Math.max(o.tickMs, Math.min(heldMs - marginMs, o.sinkTargetMs));
   }
 
   /** Feeds whatever the sink is due now (exposed for simulated-time tests: no `start` needed). */
@@ -126,7 +152,7 @@ export class PlayoutLoop {
   /** Stops feeding. */
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
     this.timer = undefined;
     if (this.playout.driftControl === "external") this.sink.setRateRatio?.(1);
   }

@@ -25,13 +25,13 @@
  * - When the buffer stays dry longer than gapMs (phone locked, app paused), that is a
  *   discontinuity, not an underrun: the restart also drops the backlog that queued during the gap
  *   beyond one packet over the start level (staleDrops), so stale audio is neither replayed nor
- *   carried as latency.
+ *   carried as latency. The sequence numbers concealment bridged into the gap were paused, not
+ *   lost: they are neither counted as lost nor make the packets that bear them late.
  * - Above maxMs buffered, the oldest audio is dropped (overflowDrops) down to the start level.
  * - A sequence jump far back or ahead, a timestamp jump back, or three consecutive packets whose
  *   sequence numbers were already played is a sender restart: buffer and decoder start anew.
  */
 import type { Clock } from "../clock.js";
-import { opusWasm } from "../codec/index.js";
 import { Backlog } from "./backlog.js";
 import type { EncodedPacket } from "../transport.js";
 import { DriftRegulator } from "./drift-regulator.js";
@@ -39,7 +39,7 @@ import type { JitterBuffer } from "./jitter-buffer.js";
 import type { DriftControl, PlayoutOptions } from "./playout-options.js";
 import { SenderWatch } from "./sender-watch.js";
 import type { SessionStats } from "./stats.js";
-import { packetFrames, StreamDecoder } from "./stream-decoder.js";
+import { packetFrames, StreamDecoder, warmUp } from "./stream-decoder.js";
 
 export { defaultMaxMs, defaultPlayout, type DriftControl, type PlayoutOptions } from "./playout-options.js";
 
@@ -78,7 +78,7 @@ export class Playout {
   private readonly firstFrameOut = (arrivalMs: number, atFrame: number) => {
     const atMs = this.pullDueMs + (atFrame * 1000) / this.options.format.sampleRate;
     const waitMs = atMs - arrivalMs;
-    this.regulator.sample(waitMs, atMs);
+    this.regulator.sample(waitMs, atMs, this.sinkQueueMs);
     this.stats.latency.add(waitMs + this.sinkQueueMs);
   };
 
@@ -96,7 +96,7 @@ export class Playout {
     this.gapMs = options.gapMs ?? 100;
     stats.sampleRate = sampleRate;
     stats.channels = channels;
-    opusWasm();
+    warmUp(options.format);
   }
 
   /** Audio waiting, in ms: decoded frames, packets not yet decoded, and holes to conceal. */
@@ -129,6 +129,12 @@ export class Playout {
     }
     const seq = this.sender.seqOf(packet);
     if (this.sender.timestampWentBack(packet)) this.restart();
+    if (this.bridged > 0 && this.starvedAtMs !== undefined && packet.arrivalMs - this.starvedAtMs > this.gapMs) {
+      // The stream paused rather than lost packets: the numbers bridged into the pause were never
+      // sent, and a phone that numbers on from where it stopped sends them now.
+      this.jitter.unskip(this.bridged);
+      this.bridged = 0;
+    }
     let outcome = this.jitter.insert(packet, frames, seq);
     if (outcome === "replay" && this.sender.replayed(seq)) outcome = "restart";
     if (outcome === "restart") {

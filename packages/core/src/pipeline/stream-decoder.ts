@@ -132,6 +132,25 @@ export class StreamDecoder {
   }
 }
 
+let warm = false;
+
+/**
+ * Runs the decode path once on throwaway state — an Opus concealment, a resampling with drift —
+ * so that compiling it does not stall the first packets of the first stream. Once per process.
+ */
+export function warmUp(sink: PcmFormat): void {
+  if (warm) return;
+  warm = true;
+  const decoder = createDecoder({ codec: "opus", sampleRate: 48000, channels: sink.channels > 1 ? 2 : 1 });
+  const pcm = new Int16Array(MAX_PACKET_FRAMES * 2);
+  const frames = decoder.conceal(960, pcm);
+  decoder.dispose();
+  const resampler = new Resampler(sink.channels, 48000, sink.sampleRate, HALF_TAPS);
+  resampler.ratio = 1.001;
+  const out = new Int16Array(resampler.maxOutputFrames(frames) * sink.channels);
+  for (let i = 0; i < 3; i++) resampler.process(pcm, frames, out);
+}
+
 /** Frames a packet holds at its own rate, read from its bytes (0: unreadable). */
 export function packetFrames(packet: EncodedPacket): number {
   const f = packet.format;
