@@ -17,6 +17,7 @@ class Ring {
   Ring(size_t capacity_frames, unsigned channels)
       : channels_(channels), capacity_(capacity_frames), data_(capacity_frames * channels) {}
 
+  unsigned Channels() const { return channels_; }
   size_t Size() const { return filled_; }
   size_t Free() const { return capacity_ - filled_; }
 

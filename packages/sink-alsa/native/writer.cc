@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "alsa_log.h"
 
@@ -108,6 +109,37 @@ void Writer::Run() {
     }
     ring_.Consume(size_t(written));
     Publish(delay, running, at);
+  }
+  if (mode_ == Mode::kDrain && failure_.empty() && ring_.Size() == 0) {
+    lock.unlock();
+    PlayOut();
+  }
+}
+
+// snd-aloop (seen on Debian's Linux 6.1) blanks one timer tick (4 ms at HZ=250) of the audio
+// that is still queued while it drains, so snd_pcm_drain() alone loses a little of the end of
+// every stream: aplay shows the same. Put silence behind the audio, wait until the device has
+// played the audio itself, and leave only that silence to the drain that follows.
+void Writer::PlayOut() {
+  const size_t pad = std::max(period_frames_, size_t(rate_ / 50));
+  std::vector<int16_t> silence(pad * ring_.Channels(), 0);
+  for (size_t done = 0; done < pad;) {
+    snd_pcm_sframes_t n = WriteRecovering(silence.data(), pad - done);
+    if (n < 0) return;  // the drain after this reports nothing either; the audio is what it is
+    done += size_t(n);
+  }
+  // A device that never reached its start threshold would hold the audio for ever.
+  if (snd_pcm_state(pcm_) == SND_PCM_STATE_PREPARED) snd_pcm_start(pcm_);
+  bool running = false;
+  snd_pcm_sframes_t delay = DeviceDelay(&running);
+  // However the device behaves, this wait ends: at most what it held, and a second more.
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::microseconds(1000000ll * delay / rate_) + std::chrono::seconds(1);
+  while (running && delay > snd_pcm_sframes_t(pad) && std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::microseconds(1000000ll * (delay - snd_pcm_sframes_t(pad)) / rate_);
+    std::this_thread::sleep_for(std::min<std::chrono::microseconds>(left, period_) +
+                                std::chrono::microseconds(500));
+    delay = DeviceDelay(&running);
   }
 }
 

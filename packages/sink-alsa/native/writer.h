@@ -47,6 +47,8 @@ class Writer {
   enum class Mode { kRun, kDrain, kAbort };
 
   void Run();
+  // After a drain has emptied the ring: lets the device play all of it before it is drained.
+  void PlayOut();
   snd_pcm_sframes_t WriteRecovering(const int16_t* samples, size_t frames);
   snd_pcm_sframes_t DeviceDelay(bool* running);
   // Records a delay measured by DeviceDelay(); call with mutex_ held.
