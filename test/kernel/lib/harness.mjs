@@ -6,10 +6,11 @@
 // Under TCG the guest is 20–40 times slower than the host and has two vCPUs. The phone
 // (`phonemic send`) runs at the lowest CPU priority (nice 19) unless told otherwise, as if on
 // another machine: the listener and arecord, the two real-time ends, get the CPU first.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { constants as osConstants } from "node:os";
 
 export const REPO = process.env.REPO ?? "/repo";
 export const CLI = join(REPO, "packages/cli/dist/src/main.js");
@@ -35,7 +36,12 @@ export function start(tag, cmd, args, { nice = 0, quiet = false } = {}) {
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
-  const done = new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15))));
+  const done = new Promise((resolve) =>
+    child.on("close", (code, signal) => {
+      if (signal && !expectedSignals.has(signal)) console.log(`${uptime().toFixed(1)} ${tag}| killed by ${signal}${kernelSaid(child.pid)}`);
+      resolve(code ?? 128 + (osConstants.signals[signal] ?? 0));
+    }),
+  );
   return {
     child,
     pid: child.pid,
@@ -60,6 +66,19 @@ export function start(tag, cmd, args, { nice = 0, quiet = false } = {}) {
       });
     },
   };
+}
+
+/** Signals the tests themselves send to stop a process (arecord is stopped with SIGINT). */
+const expectedSignals = new Set(["SIGINT", "SIGTERM"]);
+
+/** What the kernel logged about process `pid` (a segfault, the OOM killer), as " (…)", or "". */
+function kernelSaid(pid) {
+  try {
+    const lines = execFileSync("dmesg", { encoding: "utf8" }).split("\n").filter((l) => l.includes(`[${pid}]`) || l.includes(`process ${pid} `));
+    return lines.length ? ` (kernel: ${lines.slice(-3).join(" | ")})` : "";
+  } catch {
+    return "";
+  }
 }
 
 /** `phonemic ARGS`; the phone side (`send`) runs at nice 19 unless told otherwise. */
@@ -461,7 +480,9 @@ export function keepDatagrams(datagrams, name) {
 
 /** Keeps a file among the run's results on the host. */
 export function keep(file, name = file) {
-  if (OUT) copyFileSync(file, join(OUT, name));
+  if (!OUT) return;
+  if (existsSync(file)) copyFileSync(file, join(OUT, name));
+  else console.log(`no ${file} to keep`);
 }
 
 let failures = 0;
