@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/test/**/*.test.js) with node's test runner, then (when asked)
+// Runs every compiled test file (packages/*/dist/test/**/*.test.js) with node's test runner, then
 // the kernel tests (test/kernel, in a QEMU VM: scripts/kernel/run.mjs), and ends with one line,
 // `N passed, N failed`, counting both. The exit code is non-zero if anything failed.
 // Arguments narrow the run: package names (`node scripts/run-tests.mjs core cli`), and `kernel`
@@ -13,9 +13,7 @@ const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
 const noKernel = args.includes("--no-kernel");
 const only = args.filter((a) => !a.startsWith("--"));
-// The kernel tests run when named (`kernel`) or with PHONEMIC_KERNEL_TESTS=1: the main-job test
-// in the guest does not pass yet, so the default run leaves them to `pnpm test:kernel`.
-const runKernel = !noKernel && (only.includes("kernel") || (only.length === 0 && process.env.PHONEMIC_KERNEL_TESTS === "1"));
+const runKernel = !noKernel && (only.length === 0 || only.includes("kernel"));
 const onlyPackages = only.filter((a) => a !== "kernel");
 const runPackages = only.length === 0 || onlyPackages.length > 0;
 
