@@ -110,7 +110,9 @@ void Writer::Run() {
     ring_.Consume(size_t(written));
     Publish(delay, running, at);
   }
-  if (mode_ == Mode::kDrain && failure_.empty() && ring_.Size() == 0) {
+  // Only a sound card's own driver needs it; plugins (a file, a mixer) drain what they hold.
+  if (mode_ == Mode::kDrain && failure_.empty() && ring_.Size() == 0 &&
+      snd_pcm_type(pcm_) == SND_PCM_TYPE_HW) {
     lock.unlock();
     PlayOut();
   }
