@@ -63,8 +63,10 @@ describe("UsbAdbTransport", () => {
     const usb = new UsbAdbTransport(usbAdbOptions.parse({ adbPath: adb.path, port, serial: "B2" }), deps);
     const opening = usb.open({ packet() {}, malformed() {} }, AbortSignal.timeout(10_000));
     await new Promise((resolve) => setTimeout(resolve, 200));
+    // Watched before dispose, which rejects it while it still waits for adb.
+    const aborted = assert.rejects(opening, (e) => isError(e, ErrorName.Aborted));
     await usb.dispose();
-    await assert.rejects(opening, (e) => isError(e, ErrorName.Aborted));
+    await aborted;
     assert.deepEqual(adb.calls(), [["devices"], remove("B2", port), add("B2", port), remove("B2", port)]);
   });
 

@@ -145,8 +145,9 @@ describe("AndroidMic sessions", () => {
     await assert.rejects(opening, (e) => isError(e, ErrorName.Aborted));
     const waiting = transport.open(new RecordingSink(), AbortSignal.timeout(5000));
     await delay(20);
+    const aborted = assert.rejects(waiting, (e) => isError(e, ErrorName.Aborted));
     await transport.dispose();
-    await assert.rejects(waiting, (e) => isError(e, ErrorName.Aborted));
+    await aborted;
     await transport.dispose(); // twice is fine
     await assert.rejects(transport.open(new RecordingSink(), AbortSignal.timeout(100)), (e) => isError(e, ErrorName.Resource));
   });
