@@ -204,9 +204,10 @@ export class DriftRegulator {
     if (this.skipWindows > 0) this.skipWindows--;
     else this.addPoint(this.sumAtMs / waits.length, this.topMs);
     // Reported once three points tell how far to trust it.
-    if (Number.isFinite(this.line.standardError())) this.drift = this.line.slope()!;
+    const se = this.line.standardError();
+    if (Number.isFinite(se)) this.drift = this.line.slope()!;
     this.windowWaitMs = waitMs;
-    this.steer(waitMs - this.targetMs);
+    this.steer(waitMs - this.targetMs, se);
   }
 
   /**
@@ -226,12 +227,12 @@ export class DriftRegulator {
     this.line.add(atMs, y);
   }
 
-  /** Sets the wanted speed from the error `e` (ms) and the drift estimate. */
-  private steer(e: number): void {
+  /** Sets the wanted speed from the error `e` (ms) and the drift estimate, of standard error `se`. */
+  private steer(e: number, se: number): void {
     const o = this.o;
     const spanMs = (this.line.total - 1) * o.windowMs;
     const lasting = this.line.total >= TRUSTED_POINTS || Math.abs(this.drift) * spanMs > o.startMs;
-    const trusted = lasting && Math.abs(this.drift) > 3 * this.line.standardError();
+    const trusted = lasting && Math.abs(this.drift) > 3 * se;
     const drift = trusted ? this.drift : 0;
     const drifting = Math.abs(drift) >= o.idleDrift;
     // An offset must outlast a window: one seen only right after a start is often its artifact.
@@ -312,8 +313,9 @@ class DriftLine {
 
   /** The slope, or undefined before any stretch has two points. */
   slope(): number | undefined {
-    const tt = this.tt + this.centred().tt;
-    return tt > 0 ? (this.ty + this.centred().ty) / tt : undefined;
+    const c = this.centred();
+    const tt = this.tt + c.tt;
+    return tt > 0 ? (this.ty + c.ty) / tt : undefined;
   }
 
   /** Standard error of the slope (Infinity until a third point tells the scatter). */
